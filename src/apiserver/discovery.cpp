@@ -1,0 +1,156 @@
+#include "apiserver/discovery.h"
+
+#include "apiserver/responses.h"
+#include "core/json.h"
+
+#include <fmt/format.h>
+
+#include <functional>
+
+namespace kwok::apiserver {
+namespace {
+
+struct SubresourceInfo {
+  std::string group, version, kind;  // empty kind: the parent's
+  std::vector<std::string> verbs;
+};
+
+SubresourceInfo subresourceInfo(const std::string& name) {
+  if (name == "status") return {"", "", "", {"get", "patch", "update"}};
+  if (name == "binding") return {"", "v1", "Binding", {"create"}};
+  if (name == "eviction") return {"policy", "v1", "Eviction", {"create"}};
+  if (name == "scale") return {"autoscaling", "v1", "Scale", {"get", "patch", "update"}};
+  if (name == "finalize") return {"", "", "", {"update"}};
+  if (name == "proxy") return {"", "", "NodeProxyOptions", {"create", "delete", "get", "patch", "update"}};
+  return {"", "", "", {"get"}};
+}
+
+json::array strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+json::object resourceList(const api::Catalog& catalog, const std::string& group, const std::string& version) {
+  json::array resources;
+  for (const auto& r : catalog.resources()) {
+    if (r.group != group || r.version != version) continue;
+    json::object o{{"name", r.plural},
+                   {"singularName", r.singular},
+                   {"namespaced", r.namespaced},
+                   {"kind", r.kind},
+                   {"verbs", strings(api::standardVerbs())}};
+    if (!r.shortNames.empty()) o["shortNames"] = strings(r.shortNames);
+    if (!r.categories.empty()) o["categories"] = strings(r.categories);
+    resources.push_back(std::move(o));
+    for (const auto& sub : r.subresources) {
+      auto info = subresourceInfo(sub);
+      json::object s{{"name", r.plural + "/" + sub},
+                     {"singularName", ""},
+                     {"namespaced", r.namespaced},
+                     {"kind", info.kind.empty() ? r.kind : info.kind},
+                     {"verbs", strings(info.verbs)}};
+      if (!info.version.empty()) {
+        s["group"] = info.group;
+        s["version"] = info.version;
+      }
+      resources.push_back(std::move(s));
+    }
+  }
+  return {{"kind", "APIResourceList"},
+          {"apiVersion", "v1"},
+          {"groupVersion", group.empty() ? version : group + "/" + version},
+          {"resources", std::move(resources)}};
+}
+
+json::object groupInfo(const api::Catalog& catalog, const std::string& group) {
+  json::array versions;
+  for (const auto& v : catalog.versions(group))
+    versions.push_back(json::object{{"groupVersion", group + "/" + v}, {"version", v}});
+  json::value preferred = versions.at(0);
+  return {{"name", group}, {"versions", std::move(versions)}, {"preferredVersion", std::move(preferred)}};
+}
+
+// The PATCH operation of one resource path. kubectl looks for the
+// x-kubernetes-group-version-kind extension and the fieldValidation query
+// parameter to decide that the server validates fields itself. Strategic
+// merge is deliberately not listed: kubectl then computes strategic patches
+// from its compiled-in types instead of from schemas this document lacks.
+json::object patchOperation(const api::Resource& r) {
+  auto param = [](const char* name, const char* type) {
+    return json::object{{"name", name}, {"in", "query"}, {"schema", json::object{{"type", type}, {"uniqueItems", true}}}};
+  };
+  json::object content{{"application/json-patch+json", json::object{{"schema", json::object{}}}},
+                       {"application/merge-patch+json", json::object{{"schema", json::object{}}}},
+                       {"application/apply-patch+yaml", json::object{{"schema", json::object{}}}}};
+  return {{"operationId", "patch" + r.kind},
+          {"parameters", json::array{param("dryRun", "string"), param("fieldManager", "string"),
+                                     param("fieldValidation", "string"), param("force", "boolean")}},
+          {"requestBody", json::object{{"content", std::move(content)}, {"required", true}}},
+          {"responses", json::object{{"200", json::object{{"description", "OK"}}}}},
+          {"x-kubernetes-action", "patch"},
+          {"x-kubernetes-group-version-kind",
+           json::object{{"group", r.group}, {"version", r.version}, {"kind", r.kind}}}};
+}
+
+std::string openapiDocument(const api::Catalog& catalog, const std::string& group, const std::string& version) {
+  json::object paths;
+  std::string prefix = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
+  for (const auto& r : catalog.resources()) {
+    if (r.group != group || r.version != version) continue;
+    std::string base = prefix + (r.namespaced ? "/namespaces/{namespace}/" : "/") + r.plural + "/{name}";
+    paths[base] = json::object{{"patch", patchOperation(r)}};
+  }
+  json::object doc{{"openapi", "3.0.0"},
+                   {"info", json::object{{"title", "Kubernetes"}, {"version", "v1.32.0"}}},
+                   {"paths", std::move(paths)},
+                   {"components", json::object{{"schemas", json::object{}}}}};
+  return toJson(doc);
+}
+
+}  // namespace
+
+Discovery::Discovery(const api::Catalog& catalog, std::string serverAddress) {
+  documents_["/api"] = toJson(json::object{
+      {"kind", "APIVersions"},
+      {"versions", json::array{"v1"}},
+      {"serverAddressByClientCIDRs",
+       json::array{json::object{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", serverAddress}}}}});
+  json::array groups;
+  json::object openapiPaths;
+  for (const auto& g : catalog.groups()) {
+    for (const auto& v : catalog.versions(g)) {
+      std::string gvPath = g.empty() ? "/api/" + v : "/apis/" + g + "/" + v;
+      documents_[gvPath] = toJson(resourceList(catalog, g, v));
+      std::string doc = openapiDocument(catalog, g, v);
+      std::string hash = fmt::format("{:016X}", std::hash<std::string>{}(doc));
+      documents_["/openapi/v3" + gvPath] = std::move(doc);
+      openapiPaths[gvPath.substr(1)] =
+          json::object{{"serverRelativeURL", "/openapi/v3" + gvPath + "?hash=" + hash}};
+    }
+    if (g.empty()) continue;
+    auto info = groupInfo(catalog, g);
+    json::object groupDoc = info;
+    groupDoc["kind"] = "APIGroup";
+    groupDoc["apiVersion"] = "v1";
+    documents_["/apis/" + g] = toJson(groupDoc);
+    groups.push_back(std::move(info));
+  }
+  documents_["/apis"] = toJson(json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", std::move(groups)}});
+  documents_["/openapi/v3"] = toJson(json::object{{"paths", std::move(openapiPaths)}});
+}
+
+std::optional<net::Response> Discovery::handle(const std::string& path) const {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  if (auto it = documents_.find(p); it != documents_.end()) return jsonResponse(200, it->second);
+  bool isDiscovery = p == "/apis" || p.starts_with("/apis/") || p == "/api" || p.starts_with("/api/") ||
+                     p.starts_with("/openapi/");
+  // /api/v1/pods and the like are resource paths, not discovery.
+  std::size_t depth = std::count(p.begin(), p.end(), '/');
+  bool resourcePath = (p.starts_with("/api/") && depth > 2) || (p.starts_with("/apis/") && depth > 3);
+  if (!isDiscovery || resourcePath) return std::nullopt;
+  return errorResponse(Error::notFound("the server could not find the requested resource"));
+}
+
+}  // namespace kwok::apiserver

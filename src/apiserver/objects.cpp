@@ -1,0 +1,397 @@
+#include "apiserver/objects.h"
+
+#include "core/labels.h"
+#include "core/quantity.h"
+#include "core/random.h"
+
+#include <fmt/format.h>
+
+#include <regex>
+
+namespace kwok::apiserver {
+
+// ---- field errors ----
+
+namespace {
+std::string quoted(const json::value& v) { return toJson(v); }
+}  // namespace
+
+void FieldErrors::required(std::string field, std::string detail) {
+  messages_.push_back(detail.empty() ? field + ": Required value" : field + ": Required value: " + detail);
+}
+
+void FieldErrors::invalid(std::string field, const json::value& value, std::string detail) {
+  messages_.push_back(fmt::format("{}: Invalid value: {}: {}", field, quoted(value), detail));
+}
+
+void FieldErrors::forbidden(std::string field, std::string detail) {
+  messages_.push_back(fmt::format("{}: Forbidden: {}", field, detail));
+}
+
+void FieldErrors::notSupported(std::string field, const json::value& value, const std::vector<std::string>& allowed) {
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + toJson(json::value(a));
+  messages_.push_back(fmt::format("{}: Unsupported value: {}: supported values: {}", field, quoted(value), list));
+}
+
+Error FieldErrors::toError(const api::Resource& r, std::string_view name) const {
+  std::string kind = r.group.empty() ? r.kind : r.kind + "." + r.group;
+  std::string what = messages_.size() == 1 ? messages_[0] : "[" + fmt::format("{}", fmt::join(messages_, ", ")) + "]";
+  return Error::invalid(fmt::format("{} \"{}\" is invalid: {}", kind, name, what));
+}
+
+// ---- names ----
+
+std::string validateDnsLabel(std::string_view s) {
+  static const std::regex re("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  if (s.size() > 63) return "must be no more than 63 characters";
+  if (!std::regex_match(s.begin(), s.end(), re))
+    return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
+           "and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
+           "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+  return {};
+}
+
+std::string validateDnsSubdomain(std::string_view s) {
+  static const std::regex re(R"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)");
+  if (s.size() > 253) return "must be no more than 253 characters";
+  if (!std::regex_match(s.begin(), s.end(), re))
+    return "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
+           "must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
+           "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+  return {};
+}
+
+namespace {
+
+bool usesDnsLabelNames(const api::Resource& r) {
+  return r.plural == "namespaces" || r.plural == "services";
+}
+
+// ---- defaults ----
+
+void setDefault(json::object& o, std::string_view key, json::value v) {
+  if (!o.contains(key)) o[key] = std::move(v);
+}
+
+std::string imagePullPolicyFor(std::string_view image) {
+  // No tag or ":latest" pulls always; a digest or another tag pulls if missing.
+  if (image.find('@') != std::string_view::npos) return "IfNotPresent";
+  auto slash = image.rfind('/');
+  auto colon = image.rfind(':');
+  bool hasTag = colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash);
+  if (!hasTag || image.substr(colon + 1) == "latest") return "Always";
+  return "IfNotPresent";
+}
+
+void defaultContainer(json::object& c) {
+  setDefault(c, "terminationMessagePath", "/dev/termination-log");
+  setDefault(c, "terminationMessagePolicy", "File");
+  if (const auto* image = c.if_contains("image"); image && image->is_string())
+    setDefault(c, "imagePullPolicy", json::string(imagePullPolicyFor(image->get_string())));
+  auto& resources = ensureObject(c, "resources");
+  // Limits without requests: the requests default to the limits.
+  if (const auto* limits = resources.if_contains("limits"); limits && limits->is_object()) {
+    auto& requests = ensureObject(resources, "requests");
+    for (const auto& [k, v] : limits->get_object()) setDefault(requests, k, v);
+  }
+  if (auto* ports = c.if_contains("ports"); ports && ports->is_array())
+    for (auto& p : ports->get_array())
+      if (p.is_object()) setDefault(p.get_object(), "protocol", "TCP");
+}
+
+bool tolerates(const json::array& tolerations, std::string_view key) {
+  for (const auto& t : tolerations) {
+    if (!t.is_object()) continue;
+    std::string_view tk = stringAt(t, {"key"}), op = stringAt(t, {"operator"}), effect = stringAt(t, {"effect"});
+    if ((tk == key || (tk.empty() && op == "Exists")) && (effect.empty() || effect == "NoExecute")) return true;
+  }
+  return false;
+}
+
+void defaultPodSpec(json::object& spec) {
+  setDefault(spec, "restartPolicy", "Always");
+  setDefault(spec, "terminationGracePeriodSeconds", 30);
+  setDefault(spec, "dnsPolicy", "ClusterFirst");
+  setDefault(spec, "securityContext", json::object());
+  setDefault(spec, "schedulerName", "default-scheduler");
+  setDefault(spec, "enableServiceLinks", true);
+  for (const char* list : {"containers", "initContainers"}) {
+    if (auto* cs = spec.if_contains(list); cs && cs->is_array())
+      for (auto& c : cs->get_array())
+        if (c.is_object()) defaultContainer(c.get_object());
+  }
+}
+
+void defaultPod(json::object& pod) {
+  auto& spec = ensureObject(pod, "spec");
+  defaultPodSpec(spec);
+  // Admission: Priority and DefaultTolerationSeconds.
+  setDefault(spec, "priority", 0);
+  setDefault(spec, "preemptionPolicy", "PreemptLowerPriority");
+  auto& tol = spec["tolerations"];
+  if (!tol.is_array()) tol = json::array();
+  for (const char* key : {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
+    if (!tolerates(tol.get_array(), key))
+      tol.get_array().push_back(json::object{
+          {"key", key}, {"operator", "Exists"}, {"effect", "NoExecute"}, {"tolerationSeconds", 300}});
+  }
+  // The status of a new pod is always Pending; clients cannot set it.
+  pod["status"] = json::object{{"phase", "Pending"}, {"qosClass", podQosClass(pod)}};
+}
+
+void defaultTemplateSpec(json::object& obj) {
+  if (auto* spec = obj.if_contains("spec"); spec && spec->is_object())
+    if (auto* tmpl = spec->get_object().if_contains("template"); tmpl && tmpl->is_object())
+      defaultPodSpec(ensureObject(tmpl->get_object(), "spec"));
+}
+
+}  // namespace
+
+std::string podQosClass(const json::object& pod) {
+  bool any = false, guaranteed = true;
+  const auto* containers = arrayAt(pod, {"spec", "containers"});
+  if (!containers || containers->empty()) return "BestEffort";
+  for (const auto& c : *containers) {
+    const auto* requests = objectAt(c, {"resources", "requests"});
+    const auto* limits = objectAt(c, {"resources", "limits"});
+    if ((requests && !requests->empty()) || (limits && !limits->empty())) any = true;
+    for (const char* res : {"cpu", "memory"}) {
+      const json::value* l = limits ? limits->if_contains(res) : nullptr;
+      const json::value* q = requests ? requests->if_contains(res) : nullptr;
+      if (!l) {
+        guaranteed = false;
+        continue;
+      }
+      if (q && toJson(*q) != toJson(*l)) {
+        auto lq = l->is_string() ? Quantity::parse(l->get_string()) : Result<Quantity>(Error::badRequest(""));
+        auto rq = q->is_string() ? Quantity::parse(q->get_string()) : Result<Quantity>(Error::badRequest(""));
+        if (!lq || !rq || lq->compare(*rq) != 0) guaranteed = false;
+      }
+    }
+  }
+  if (!any) return "BestEffort";
+  return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+Status prepareForCreate(const api::Resource& r, json::object& obj, std::string_view urlNamespace, SystemTime now) {
+  // Type: fill from the endpoint when missing, reject when contradicting it.
+  std::string_view apiVersion = stringAt(obj, {"apiVersion"}), kind = stringAt(obj, {"kind"});
+  if ((!apiVersion.empty() && apiVersion != r.groupVersion()) || (!kind.empty() && kind != r.kind)) {
+    return Error::badRequest(fmt::format("the API version in the data ({}) does not match the expected API version ({})",
+                                         apiVersion.empty() ? r.groupVersion() : std::string(apiVersion) + ", Kind=" + std::string(kind),
+                                         r.groupVersion() + ", Kind=" + r.kind));
+  }
+  obj["apiVersion"] = r.groupVersion();
+  obj["kind"] = r.kind;
+  auto& meta = ensureObject(obj, "metadata");
+  if (!stringAt(meta, {"resourceVersion"}).empty())
+    return Error{500, "", "resourceVersion should not be set on objects to be created"};
+  std::string_view objNs = stringAt(meta, {"namespace"});
+  if (r.namespaced) {
+    if (!objNs.empty() && objNs != urlNamespace)
+      return Error::badRequest("the namespace of the provided object does not match the namespace sent on the request");
+    meta["namespace"] = urlNamespace;
+  } else {
+    meta.erase("namespace");
+  }
+  if (stringAt(meta, {"name"}).empty()) {
+    std::string_view gen = stringAt(meta, {"generateName"});
+    if (!gen.empty()) meta["name"] = std::string(gen) + randomNameSuffix();
+  }
+  meta["uid"] = newUid();
+  meta["creationTimestamp"] = formatTime(now);
+  meta.erase("deletionTimestamp");
+  meta.erase("deletionGracePeriodSeconds");
+  meta.erase("selfLink");
+  if (r.tracksGeneration) meta["generation"] = 1;
+  else meta.erase("generation");
+
+  if (r.group.empty() && r.plural == "pods") {
+    defaultPod(obj);
+  } else if (r.group.empty() && r.plural == "namespaces") {
+    obj["spec"] = json::object{{"finalizers", json::array{"kubernetes"}}};
+    obj["status"] = json::object{{"phase", "Active"}};
+  } else if (r.group.empty() && r.plural == "nodes") {
+    // Nodes keep the status they are created with (kwok and kubelet rely on it).
+  } else if (r.statusSubresource()) {
+    obj.erase("status");
+  }
+  if (r.plural == "deployments" || r.plural == "replicasets" || r.plural == "statefulsets" ||
+      r.plural == "daemonsets" || r.plural == "jobs" || r.plural == "replicationcontrollers" ||
+      r.plural == "podtemplates") {
+    defaultTemplateSpec(obj);
+  }
+  return {};
+}
+
+namespace {
+
+// Server-owned metadata survives any update.
+void keepSystemMetadata(json::object& meta, const json::object& oldMeta) {
+  for (const char* key : {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation",
+                          "namespace"}) {
+    if (const auto* v = oldMeta.if_contains(key)) meta[key] = *v;
+    else meta.erase(key);
+  }
+  meta.erase("selfLink");
+}
+
+json::value without(const json::value& v, std::initializer_list<std::string_view> keys) {
+  json::value copy = v;
+  if (auto* o = copy.if_object())
+    for (auto k : keys) o->erase(k);
+  return copy;
+}
+
+}  // namespace
+
+Status prepareForUpdate(const api::Resource& r, json::object& obj, const json::object& old,
+                        std::string_view subresource) {
+  obj["apiVersion"] = r.groupVersion();
+  obj["kind"] = r.kind;
+  if (subresource == "status") {
+    // The status endpoint changes status only.
+    json::value status = obj.contains("status") ? obj["status"] : json::value(nullptr);
+    json::value rv = obj.contains("metadata") ? json::value(stringAt(obj, {"metadata", "resourceVersion"})) : "";
+    obj = old;
+    if (status.is_null()) obj.erase("status");
+    else obj["status"] = std::move(status);
+    ensureObject(obj, "metadata")["resourceVersion"] = rv;
+    return {};
+  }
+  auto& meta = ensureObject(obj, "metadata");
+  const json::object empty;
+  const auto* oldMeta = old.if_contains("metadata") ? &old.at("metadata").as_object() : &empty;
+  keepSystemMetadata(meta, *oldMeta);
+  if (r.statusSubresource() && !(r.group.empty() && r.plural == "namespaces" && false)) {
+    if (const auto* s = old.if_contains("status")) obj["status"] = *s;
+    else obj.erase("status");
+  }
+  if (r.tracksGeneration) {
+    const json::value* newSpec = obj.if_contains("spec");
+    const json::value* oldSpec = old.if_contains("spec");
+    bool changed = (newSpec == nullptr) != (oldSpec == nullptr) || (newSpec && toJson(*newSpec) != toJson(*oldSpec));
+    std::int64_t gen = 1;
+    if (const auto* g = oldMeta->if_contains("generation"); g && g->is_int64()) gen = g->get_int64();
+    meta["generation"] = changed ? gen + 1 : gen;
+  }
+  if (r.plural == "deployments" || r.plural == "replicasets" || r.plural == "statefulsets" ||
+      r.plural == "daemonsets" || r.plural == "jobs" || r.plural == "replicationcontrollers" ||
+      r.plural == "podtemplates") {
+    defaultTemplateSpec(obj);
+  }
+  if (r.group.empty() && r.plural == "pods") {
+    if (auto* spec = obj.if_contains("spec"); spec && spec->is_object()) defaultPodSpec(spec->get_object());
+  }
+  return {};
+}
+
+namespace {
+
+void validateMetadata(const api::Resource& r, const json::object& obj, FieldErrors& errs) {
+  const json::value* metaV = obj.if_contains("metadata");
+  if (!metaV || !metaV->is_object()) {
+    errs.required("metadata.name", "name or generateName is required");
+    return;
+  }
+  const auto& meta = metaV->get_object();
+  std::string_view name = stringAt(meta, {"name"});
+  if (name.empty()) {
+    errs.required("metadata.name", "name or generateName is required");
+  } else {
+    std::string msg = usesDnsLabelNames(r) ? validateDnsLabel(name) : validateDnsSubdomain(name);
+    if (!msg.empty()) errs.invalid("metadata.name", json::string(name), msg);
+  }
+  for (const char* field : {"labels", "annotations"}) {
+    const json::value* m = meta.if_contains(field);
+    if (!m || m->is_null()) continue;
+    if (!m->is_object()) {
+      errs.invalid(fmt::format("metadata.{}", field), *m, "must be a map of strings");
+      continue;
+    }
+    for (const auto& [k, v] : m->get_object()) {
+      std::string keyMsg = validateLabelKey(k);
+      if (!keyMsg.empty()) errs.invalid(fmt::format("metadata.{}", field), json::string(k), keyMsg);
+      if (!v.is_string()) {
+        errs.invalid(fmt::format("metadata.{}.{}", field, std::string(k)), v, "must be a string");
+      } else if (std::string_view(field) == "labels") {
+        std::string valueMsg = validateLabelValue(v.get_string());
+        if (!valueMsg.empty()) errs.invalid(fmt::format("metadata.labels"), v, valueMsg);
+      }
+    }
+  }
+  if (const auto* f = meta.if_contains("finalizers"); f && !f->is_null() && !f->is_array())
+    errs.invalid("metadata.finalizers", *f, "must be a list of strings");
+}
+
+void validateContainers(const json::value* list, std::string_view field, bool required, FieldErrors& errs) {
+  if (!list || list->is_null()) {
+    if (required) errs.required(std::string(field));
+    return;
+  }
+  if (!list->is_array()) {
+    errs.invalid(std::string(field), *list, "must be a list");
+    return;
+  }
+  if (required && list->get_array().empty()) errs.required(std::string(field));
+  std::vector<std::string> seen;
+  for (std::size_t i = 0; i < list->get_array().size(); ++i) {
+    const auto& c = list->get_array()[i];
+    std::string path = fmt::format("{}[{}]", field, i);
+    std::string_view name = stringAt(c, {"name"});
+    if (name.empty()) {
+      errs.required(path + ".name");
+    } else {
+      std::string msg = validateDnsLabel(name);
+      if (!msg.empty()) errs.invalid(path + ".name", json::string(name), msg);
+      if (std::find(seen.begin(), seen.end(), name) != seen.end())
+        errs.invalid(path + ".name", json::string(name), "Duplicate value");  // kube: "Duplicate value"
+      seen.emplace_back(name);
+    }
+    if (stringAt(c, {"image"}).empty()) errs.required(path + ".image");
+  }
+}
+
+// Pod spec fields that may change after creation.
+json::value mutablePodSpecStripped(const json::value& spec) {
+  json::value s = without(spec, {"activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"});
+  for (const char* list : {"containers", "initContainers"}) {
+    if (auto* cs = member(s, list); cs && cs->is_array())
+      for (auto& c : cs->get_array())
+        if (auto* o = c.if_object()) o->erase("image");
+  }
+  return s;
+}
+
+}  // namespace
+
+Status validateObject(const api::Resource& r, const json::object& obj, const json::object* old) {
+  FieldErrors errs;
+  validateMetadata(r, obj, errs);
+  if (r.group.empty() && r.plural == "pods") {
+    const json::value* spec = obj.if_contains("spec");
+    validateContainers(spec ? member(*spec, "containers") : nullptr, "spec.containers", true, errs);
+    validateContainers(spec ? member(*spec, "initContainers") : nullptr, "spec.initContainers", false, errs);
+    if (old && spec) {
+      const json::value* oldSpec = old->if_contains("spec");
+      if (oldSpec && toJson(mutablePodSpecStripped(*spec)) != toJson(mutablePodSpecStripped(*oldSpec))) {
+        errs.forbidden("spec",
+                       "pod updates may not change fields other than `spec.containers[*].image`,"
+                       "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
+                       "additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set "
+                       "to 1 if it was previously negative)");
+      }
+    }
+  }
+  if (old && r.group.empty() && r.plural == "nodes") {
+    // spec.podCIDR cannot change once set.
+    std::string_view before = stringAt(*old, {"spec", "podCIDR"}), after = stringAt(obj, {"spec", "podCIDR"});
+    if (!before.empty() && before != after)
+      errs.forbidden("spec.podCIDR", "node updates may not change podCIDR except from \"\" to valid");
+  }
+  if (errs.empty()) return {};
+  return errs.toError(r, stringAt(obj, {"metadata", "name"}));
+}
+
+}  // namespace kwok::apiserver

@@ -1,0 +1,55 @@
+// The REST verbs on resources: get, list, watch, create, update, patch,
+// delete, deletecollection, and the pods/binding subresource. Everything
+// about one request is decided here, between the router and the store.
+#pragma once
+
+#include <atomic>
+
+#include "api/catalog.h"
+#include "apiserver/request_info.h"
+#include "core/clock.h"
+#include "net/http_server.h"
+#include "store/store.h"
+
+namespace kwok::apiserver {
+
+class Rest {
+ public:
+  Rest(store::Store& store, const api::Catalog& catalog, const Clock& clock, const std::atomic<bool>& stopping)
+      : store_(store), catalog_(catalog), clock_(clock), stopping_(stopping) {}
+
+  // Serves one resource request; `info.isResource` must be true.
+  void handle(const net::Request& req, const RequestInfo& info, net::Responder& res);
+
+ private:
+  struct Target {
+    const api::Resource* resource;
+    const RequestInfo* info;
+  };
+  net::Response get(const net::Request& req, const Target& t);
+  net::Response list(const net::Request& req, const Target& t);
+  void watch(const net::Request& req, const Target& t, net::Responder& res);
+  net::Response create(const net::Request& req, const Target& t);
+  net::Response update(const net::Request& req, const Target& t);
+  net::Response patch(const net::Request& req, const Target& t);
+  net::Response remove(const net::Request& req, const Target& t);
+  net::Response removeCollection(const net::Request& req, const Target& t);
+  net::Response bind(const net::Request& req, const Target& t);
+
+  // Stores `obj` as the new state of `cur` (update semantics already
+  // applied): a no-op when nothing changed, a deletion when the update
+  // removed the last finalizer of an object being deleted.
+  Result<store::EntryPtr> commitUpdate(const api::Resource& r, const store::EntryPtr& cur, json::object obj,
+                                       bool dryRun);
+  Result<store::EntryPtr> createObject(const api::Resource& r, json::object obj, std::string_view ns, bool dryRun);
+  // Deletes or marks for deletion, per the type's rules. `deleted` tells which.
+  Result<store::EntryPtr> deleteObject(const api::Resource& r, const store::EntryPtr& cur,
+                                       const json::object& options, bool dryRun, bool& deleted);
+
+  store::Store& store_;
+  const api::Catalog& catalog_;
+  const Clock& clock_;
+  const std::atomic<bool>& stopping_;
+};
+
+}  // namespace kwok::apiserver

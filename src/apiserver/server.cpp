@@ -1,0 +1,129 @@
+#include "apiserver/server.h"
+
+#include "api/catalog.h"
+#include "apiserver/discovery.h"
+#include "apiserver/indexer.h"
+#include "apiserver/request_info.h"
+#include "apiserver/responses.h"
+#include "apiserver/rest.h"
+#include "core/clock.h"
+#include "core/random.h"
+#include "net/http_server.h"
+#include "store/store.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+namespace kwok::apiserver {
+namespace {
+
+// The namespaces every cluster starts with.
+constexpr const char* kSeedNamespaces[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
+
+class Server final : public ApiServer {
+ public:
+  Server(Options opts, std::unique_ptr<store::Store> store)
+      : opts_(std::move(opts)), store_(std::move(store)), rest_(*store_, api::Catalog::builtin(), clock_, stopping_) {}
+
+  ~Server() override { stop(); }
+
+  Status listen() {
+    net::ServerOptions so;
+    so.address = opts_.bindAddress;
+    so.port = opts_.port;
+    so.tls = opts_.tls;
+    so.certPem = opts_.certPem;
+    so.keyPem = opts_.keyPem;
+    so.clientCaPem = opts_.clientCaPem;
+    auto http = net::HttpServer::listen(so, [this](net::Request& req, net::Responder& res) { serve(req, res); });
+    if (!http) return http.error();
+    http_ = std::move(*http);
+    std::string host = opts_.bindAddress.find(':') != std::string::npos ? "[" + opts_.bindAddress + "]" : opts_.bindAddress;
+    discovery_ = std::make_unique<Discovery>(api::Catalog::builtin(), fmt::format("{}:{}", host, http_->port()));
+    http_->start();
+    return {};
+  }
+
+  Status seed() {
+    for (const char* ns : kSeedNamespaces) {
+      if (store_->get("namespaces", "", ns)) continue;
+      store::Write w;
+      w.resource = "namespaces";
+      w.name = ns;
+      w.object = json::object{{"apiVersion", "v1"},
+                              {"kind", "Namespace"},
+                              {"metadata", json::object{{"name", ns},
+                                                        {"uid", newUid()},
+                                                        {"creationTimestamp", formatTime(clock_.now())},
+                                                        {"labels", json::object{{"kubernetes.io/metadata.name", ns}}}}},
+                              {"spec", json::object{{"finalizers", json::array{"kubernetes"}}}},
+                              {"status", json::object{{"phase", "Active"}}}};
+      if (auto r = store_->write(std::move(w)); !r && r.error().reason != "AlreadyExists") return r.error();
+    }
+    return {};
+  }
+
+  std::uint16_t port() const override { return http_ ? http_->port() : 0; }
+
+  void stop() override {
+    stopping_ = true;
+    if (http_) http_->stop();
+    http_.reset();
+    store_.reset();
+  }
+
+ private:
+  void serve(net::Request& req, net::Responder& res) {
+    std::string path = req.path;
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    if (path == "/healthz" || path == "/livez" || path == "/readyz") {
+      return res.send({200, {{"Content-Type", "text/plain; charset=utf-8"}}, "ok"});
+    }
+    if (path == "/version") return res.send(jsonResponse(200, versionJson()));
+    if (opts_.tls && req.peer.user.empty()) {
+      return res.send(errorResponse(Error{401, "Unauthorized", "Unauthorized"}));
+    }
+    if (auto d = discovery_->handle(path)) return res.send(std::move(*d));
+    RequestInfo info = parseRequestInfo(req);
+    if (!info.isResource) return res.send(errorResponse(Error::notFound("the server could not find the requested resource")));
+    rest_.handle(req, info, res);
+    SPDLOG_DEBUG("{} {} {}", req.method, req.target, req.peer.user);
+  }
+
+  std::string versionJson() const {
+    std::string minor = opts_.version.substr(opts_.version.find('.') + 1);
+    minor = minor.substr(0, minor.find('.'));
+    return toJson(json::object{{"major", "1"},
+                               {"minor", minor},
+                               {"gitVersion", opts_.version},
+                               {"gitCommit", "kwok-cpp"},
+                               {"gitTreeState", "clean"},
+                               {"buildDate", "2026-01-01T00:00:00Z"},
+                               {"goVersion", "go1.23.0"},
+                               {"compiler", "gc"},
+                               {"platform", "linux/amd64"}});
+  }
+
+  Options opts_;
+  RealClock clock_;
+  std::atomic<bool> stopping_{false};
+  std::unique_ptr<store::Store> store_;
+  Rest rest_;
+  std::unique_ptr<Discovery> discovery_;
+  std::unique_ptr<net::HttpServer> http_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ApiServer>> ApiServer::start(const Options& options) {
+  auto st = store::Store::open(options.storePath, makeIndexer(api::Catalog::builtin()));
+  if (!st) return st.error();
+  auto server = std::make_unique<Server>(options, std::move(*st));
+  if (auto r = server->seed(); !r) return r.error();
+  if (auto r = server->listen(); !r) return r.error();
+  return std::unique_ptr<ApiServer>(std::move(server));
+}
+
+}  // namespace kwok::apiserver
