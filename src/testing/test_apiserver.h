@@ -1,0 +1,31 @@
+// For component tests: a kwok-apiserver running in this process on a free
+// loopback port (plain HTTP, no authentication) over a fresh SQLite file in
+// a temporary directory, and a client for it. Everything is removed when
+// the object is destroyed.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "apiserver/server.h"
+#include "client/rest_client.h"
+
+namespace kwok::testing {
+
+class TestApiServer {
+ public:
+  TestApiServer();
+  ~TestApiServer();
+
+  std::string url() const;                 // "http://127.0.0.1:<port>"
+  ClientConfig clientConfig() const;       // for components under test
+  client::RestClient& client() { return *client_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<apiserver::ApiServer> server_;
+  std::unique_ptr<client::RestClient> client_;
+};
+
+}  // namespace kwok::testing
