@@ -87,4 +87,47 @@ std::optional<SystemTime> parseTime(std::string_view s) {
   return tp + duration_cast<system_clock::duration>(frac);
 }
 
+std::optional<std::chrono::nanoseconds> parseGoDuration(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  bool neg = false;
+  if (s[0] == '-' || s[0] == '+') {
+    neg = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  if (s == "0") return std::chrono::nanoseconds(0);
+  if (s.empty()) return std::nullopt;
+  long double total = 0;
+  while (!s.empty()) {
+    std::size_t i = 0;
+    long double v = 0, scale = 1;
+    bool digits = false, dot = false;
+    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || (s[i] == '.' && !dot))) {
+      if (s[i] == '.') {
+        dot = true;
+      } else {
+        digits = true;
+        if (dot) scale /= 10, v += (s[i] - '0') * scale;
+        else v = v * 10 + (s[i] - '0');
+      }
+      ++i;
+    }
+    if (!digits) return std::nullopt;
+    std::size_t u = i;
+    while (u < s.size() && !(s[u] >= '0' && s[u] <= '9') && s[u] != '.') ++u;
+    std::string_view unit = s.substr(i, u - i);
+    long double mult;
+    if (unit == "ns") mult = 1;
+    else if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs") mult = 1e3;
+    else if (unit == "ms") mult = 1e6;
+    else if (unit == "s") mult = 1e9;
+    else if (unit == "m") mult = 60e9;
+    else if (unit == "h") mult = 3600e9;
+    else return std::nullopt;
+    total += v * mult;
+    s.remove_prefix(u);
+  }
+  auto ns = std::chrono::nanoseconds(static_cast<std::int64_t>(total));
+  return neg ? -ns : ns;
+}
+
 }  // namespace kwok

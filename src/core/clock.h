@@ -31,4 +31,7 @@ std::string formatMicroTime(SystemTime t);
 // Parses RFC 3339 with optional fraction and a Z or +hh:mm offset.
 std::optional<SystemTime> parseTime(std::string_view s);
 
+// Go's time.ParseDuration syntax: "300ms", "1.5h", "2h45m", "-1s".
+std::optional<std::chrono::nanoseconds> parseGoDuration(std::string_view s);
+
 }  // namespace kwok

@@ -54,5 +54,17 @@ TEST(Clock, RealClockIsWallTime) {
   EXPECT_LE(now, system_clock::now());
 }
 
+TEST(GoDuration, ParsesGoSyntax) {
+  using namespace std::chrono;
+  EXPECT_EQ(parseGoDuration("300ms"), milliseconds(300));
+  EXPECT_EQ(parseGoDuration("1.5h"), minutes(90));
+  EXPECT_EQ(parseGoDuration("2h45m"), minutes(165));
+  EXPECT_EQ(parseGoDuration("-1s"), seconds(-1));
+  EXPECT_EQ(parseGoDuration("0"), nanoseconds(0));
+  EXPECT_FALSE(parseGoDuration("5"));
+  EXPECT_FALSE(parseGoDuration("1d"));
+  EXPECT_FALSE(parseGoDuration(""));
+}
+
 }  // namespace
 }  // namespace kwok

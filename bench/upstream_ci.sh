@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Upstream KWOK's CI benchmark against a fresh cluster, observed through the
+# API by the real kubectl (`kubectl get --watch --no-headers`):
+#   1. scale to NODES nodes, until all are Ready       (upstream allows 60 s)
+#   2. PODS pods on node-000000, until all are Running (upstream allows 60 s)
+#   3. scale pods to 0, until none is left              (upstream allows 90 s)
+# Prints the seconds of each phase and each component's peak RSS, and
+# writes them as JSON to bench/results/upstream_ci-<date>.json.
+# Not a test: it asserts nothing. Usage: bench/upstream_ci.sh [NODES] [PODS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+NODES=${1:-5000}
+PODS=${2:-10000}
+BIN="$PWD/${BUILD_DIR:-build}/cmd"
+KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.32
+[ -x "$KUBECTL" ] || KUBECTL=$(command -v kubectl)
+WORK=$(mktemp -d /tmp/kwok-bench.XXXXXX)
+export KWOK_WORKDIR="$WORK/workdir" KUBECONFIG="$WORK/kubeconfig"
+NAME=bench
+cleanup() { "$BIN/kwokctl" -q --name $NAME delete cluster >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+"$BIN/kwokctl" -q --name $NAME create cluster
+K() { "$KUBECTL" "$@"; }
+
+# observe RESOURCE TARGET AWK-CONDITION: starts a watch and returns once
+# TARGET distinct names satisfied the condition; prints the elapsed seconds
+# since the watch was ready (measured by the caller's start mark).
+watch_until() {
+  local resource=$1 target=$2 cond=$3 extra=${4:-}
+  # shellcheck disable=SC2086
+  timeout 600 "$KUBECTL" get "$resource" --watch --no-headers $extra 2>/dev/null |
+    awk -v target="$target" "{ if ($cond) seen[\$1]=1; else delete seen[\$1] } length(seen) >= target { exit 0 }"
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# Phase 1: nodes. node-000000 gets a /16 podCIDR so it can hold the pods.
+watch_until nodes "$NODES" '$2 == "Ready"' & W=$!
+sleep 0.5
+t0=$(now)
+"$BIN/kwokctl" -q --name $NAME scale node --replicas "$NODES" --param '.podCIDRs=["10.0.0.0/16"]'
+wait $W
+t1=$(now)
+nodes_s=$(elapsed "$t0" "$t1")
+echo "phase 1: $NODES nodes Ready in ${nodes_s}s"
+
+# Phase 2: pods Running on node-000000.
+watch_until pods "$PODS" '$3 == "Running"' & W=$!
+sleep 0.5
+t0=$(now)
+"$BIN/kwokctl" -q --name $NAME scale pod --replicas "$PODS" --param '.nodeName="node-000000"'
+wait $W
+t1=$(now)
+pods_s=$(elapsed "$t0" "$t1")
+echo "phase 2: $PODS pods Running in ${pods_s}s"
+
+# Phase 3: pods deleted (count DELETED events).
+timeout 600 "$KUBECTL" get pods --watch-only --output-watch-events --no-headers 2>/dev/null |
+  awk -v target="$PODS" '$1 == "DELETED" { seen[$2]=1 } length(seen) >= target { exit 0 }' & W=$!
+sleep 0.5
+t0=$(now)
+"$BIN/kwokctl" -q --name $NAME scale pod --replicas 0
+wait $W
+t1=$(now)
+delete_s=$(elapsed "$t0" "$t1")
+echo "phase 3: $PODS pods deleted in ${delete_s}s"
+
+rss_json=""
+for f in "$KWOK_WORKDIR/clusters/$NAME"/pids/*.pid; do
+  comp=$(basename "$f" .pid)
+  pid=$(cat "$f")
+  hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+  echo "peak RSS $comp: $((hwm / 1024)) MiB"
+  rss_json+="\"$comp\": $hwm, "
+done
+
+mkdir -p bench/results
+out="bench/results/upstream_ci-$(date -u +%Y%m%dT%H%M%SZ).json"
+cat >"$out" <<JSON
+{"benchmark": "upstream_ci", "date": "$(date -u +%FT%TZ)", "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
+ "machine": "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)",
+ "nodes": $NODES, "pods": $PODS,
+ "seconds": {"nodes_ready": $nodes_s, "pods_running": $pods_s, "pods_deleted": $delete_s},
+ "peak_rss_kib": { ${rss_json%, } }}
+JSON
+echo "wrote $out"
