@@ -23,21 +23,33 @@ trap cleanup EXIT
 "$BIN/kwokctl" -q --name $NAME create cluster
 K() { "$KUBECTL" "$@"; }
 
-# observe RESOURCE TARGET AWK-CONDITION: starts a watch and returns once
-# TARGET distinct names satisfied the condition; prints the elapsed seconds
-# since the watch was ready (measured by the caller's start mark).
+# watch_until RESOURCE TARGET AWK-CONDITION NAME-FIELD [KUBECTL-FLAGS]:
+# watches with kubectl until TARGET distinct names (in awk field NAME-FIELD)
+# satisfy the condition. kubectl is
+# stopped as soon as the count is reached (it would otherwise block until
+# its next event).
 watch_until() {
-  local resource=$1 target=$2 cond=$3 extra=${4:-}
+  local resource=$1 target=$2 cond=$3 key=$4 extra=${5:-} fifo
+  fifo=$(mktemp -u "$WORK/watch.XXXXXX")
+  mkfifo "$fifo"
   # shellcheck disable=SC2086
-  timeout 600 "$KUBECTL" get "$resource" --watch --no-headers $extra 2>/dev/null |
-    awk -v target="$target" "{ if ($cond) seen[\$1]=1; else delete seen[\$1] } length(seen) >= target { exit 0 }"
+  "$KUBECTL" get "$resource" --watch --no-headers $extra >"$fifo" 2>/dev/null &
+  local kp=$!
+  timeout 600 "${AWK[@]}" -v target="$target" "{ if ($cond) seen[\$$key]=1; else delete seen[\$$key] } length(seen) >= target { exit 0 }" <"$fifo"
+  kill "$kp" 2>/dev/null || true
+  wait "$kp" 2>/dev/null || true
+  rm -f "$fifo"
 }
+
+# mawk (Debian's default awk) reads pipes in blocks; make it read lines.
+AWK=(awk)
+awk -W version 2>&1 | grep -q mawk && AWK=(awk -W interactive)
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 # Phase 1: nodes. node-000000 gets a /16 podCIDR so it can hold the pods.
-watch_until nodes "$NODES" '$2 == "Ready"' & W=$!
+watch_until nodes "$NODES" '$2 == "Ready"' 1 & W=$!
 sleep 0.5
 t0=$(now)
 "$BIN/kwokctl" -q --name $NAME scale node --replicas "$NODES" --param '.podCIDRs=["10.0.0.0/16"]'
@@ -47,7 +59,7 @@ nodes_s=$(elapsed "$t0" "$t1")
 echo "phase 1: $NODES nodes Ready in ${nodes_s}s"
 
 # Phase 2: pods Running on node-000000.
-watch_until pods "$PODS" '$3 == "Running"' & W=$!
+watch_until pods "$PODS" '$3 == "Running"' 1 & W=$!
 sleep 0.5
 t0=$(now)
 "$BIN/kwokctl" -q --name $NAME scale pod --replicas "$PODS" --param '.nodeName="node-000000"'
@@ -57,8 +69,7 @@ pods_s=$(elapsed "$t0" "$t1")
 echo "phase 2: $PODS pods Running in ${pods_s}s"
 
 # Phase 3: pods deleted (count DELETED events).
-timeout 600 "$KUBECTL" get pods --watch-only --output-watch-events --no-headers 2>/dev/null |
-  awk -v target="$PODS" '$1 == "DELETED" { seen[$2]=1 } length(seen) >= target { exit 0 }' & W=$!
+watch_until pods "$PODS" '$1 == "DELETED"' 2 "--watch-only --output-watch-events" & W=$!
 sleep 0.5
 t0=$(now)
 "$BIN/kwokctl" -q --name $NAME scale pod --replicas 0

@@ -52,6 +52,7 @@ Result<std::unique_ptr<client::RestClient>> clusterClient(const std::string& nam
 int main(int argc, char** argv) {
   CLI::App app{"kwokctl: create and manage local kwok clusters"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags may follow the subcommands, as in upstream kwokctl
   std::string name = std::getenv("KWOK_CLUSTER_NAME") ? std::getenv("KWOK_CLUSTER_NAME") : "kwok";
   bool quiet = false;
   app.add_option("--name", name, "cluster name")->capture_default_str();
@@ -83,6 +84,7 @@ int main(int argc, char** argv) {
 
   auto* kubectl = app.add_subcommand("kubectl", "run kubectl against the cluster");
   kubectl->prefix_command();
+  kubectl->fallthrough(false);  // everything after "kubectl" belongs to kubectl
 
   CLI11_PARSE(app, argc, argv);
 

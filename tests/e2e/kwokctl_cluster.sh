@@ -59,7 +59,9 @@ ok "bad --param rejected"
 
 pids=$(cat "$KWOK_WORKDIR"/clusters/e2e/pids/*.pid)
 "$BIN/kwokctl" --name e2e delete cluster
-for p in $pids; do ! kill -0 "$p" 2>/dev/null || fail "process $p still running after delete"; done
+# A stopped process may linger briefly as a zombie until init reaps it.
+running() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+for p in $pids; do ! running "$p" || fail "process $p still running after delete"; done
 [ ! -d "$KWOK_WORKDIR/clusters/e2e" ] || fail "cluster directory left behind"
 ! k config get-contexts kwok-e2e >/dev/null 2>&1 || fail "context left behind"
 if "$BIN/kwokctl" --name e2e delete cluster 2>/dev/null; then fail "deleting a missing cluster succeeded"; fi

@@ -1,0 +1,44 @@
+// A controller hosted by kwok-controller-manager: it watches the Kubernetes
+// API and acts through it, on its own threads, until stopped. The scheduler
+// is one; the workload controllers (Deployment, Job, GC, ...) join it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "client/rest_client.h"
+#include "core/clock.h"
+#include "core/error.h"
+
+namespace kwok::controllers {
+
+class Controller {
+ public:
+  virtual ~Controller() = default;
+  // Starts the controller's threads and returns; an error means nothing
+  // was left running.
+  virtual Status start() = 0;
+  // Stops every thread the controller started and waits for them. Safe to
+  // call more than once, and before start().
+  virtual void stop() = 0;
+};
+
+// What controllers are built from: the API connection, the time source and
+// the manager's flags. The client and clock outlive every controller.
+struct ControllerContext {
+  client::RestClient& client;
+  const Clock& clock;
+  // --scheduler-name: the spec.schedulerName the scheduler serves.
+  std::string schedulerName = "default-scheduler";
+};
+
+// A controller the manager can run.
+struct ControllerDescriptor {
+  std::string name;
+  // Whether "*" in --controllers includes it.
+  bool enabledByDefault = true;
+  std::function<std::unique_ptr<Controller>(const ControllerContext&)> create;
+};
+
+}  // namespace kwok::controllers

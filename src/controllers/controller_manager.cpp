@@ -1,0 +1,84 @@
+#include "controllers/controller_manager.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "controllers/scheduler/scheduler.h"
+
+namespace kwok::controllers {
+
+std::vector<ControllerDescriptor> builtinControllers() {
+  return {
+      {"scheduler", true,
+       [](const ControllerContext& ctx) {
+         scheduler::SchedulerOptions opts;
+         opts.schedulerName = ctx.schedulerName;
+         return std::make_unique<scheduler::Scheduler>(ctx.client, ctx.clock, std::move(opts));
+       }},
+  };
+}
+
+Result<std::vector<std::string>> selectControllers(const std::vector<std::string>& flags,
+                                                   const std::vector<ControllerDescriptor>& known) {
+  auto isKnown = [&](std::string_view name) {
+    return std::any_of(known.begin(), known.end(), [&](const ControllerDescriptor& d) { return d.name == name; });
+  };
+  bool star = false;
+  std::set<std::string, std::less<>> on, off;
+  for (const auto& flag : flags) {
+    if (flag == "*") {
+      star = true;
+      continue;
+    }
+    bool disable = flag.starts_with("-");
+    std::string_view name = std::string_view(flag).substr(disable ? 1 : 0);
+    if (!isKnown(name)) return Error::badRequest(fmt::format("\"{}\" is not in the list of known controllers", name));
+    (disable ? off : on).emplace(name);
+  }
+  std::vector<std::string> selected;
+  for (const auto& d : known) {
+    if (off.count(d.name)) continue;
+    if (on.count(d.name) || (star && d.enabledByDefault)) selected.push_back(d.name);
+  }
+  return selected;
+}
+
+ControllerManager::ControllerManager(ControllerContext context, std::vector<ControllerDescriptor> known)
+    : context_(std::move(context)), known_(std::move(known)) {}
+
+ControllerManager::~ControllerManager() { stop(); }
+
+Status ControllerManager::start(const std::vector<std::string>& flags) {
+  auto names = selectControllers(flags, known_);
+  if (!names) return names.error();
+  for (const auto& name : *names) {
+    const auto& d = *std::find_if(known_.begin(), known_.end(), [&](const auto& k) { return k.name == name; });
+    auto c = d.create(context_);
+    if (auto st = c->start(); !st) {
+      stop();
+      return Error{st.error().code, st.error().reason, fmt::format("starting {}: {}", name, st.error().message)};
+    }
+    spdlog::info("started controller {}", name);
+    running_.emplace_back(name, std::move(c));
+  }
+  return {};
+}
+
+void ControllerManager::stop() {
+  while (!running_.empty()) {
+    running_.back().second->stop();
+    spdlog::info("stopped controller {}", running_.back().first);
+    running_.pop_back();
+  }
+}
+
+std::vector<std::string> ControllerManager::running() const {
+  std::vector<std::string> names;
+  for (const auto& [name, c] : running_) names.push_back(name);
+  return names;
+}
+
+}  // namespace kwok::controllers
