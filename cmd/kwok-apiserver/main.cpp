@@ -1,9 +1,10 @@
 // kwok-apiserver: serves the Kubernetes API from an embedded SQLite store.
-#include "apiserver/server.h"
-#include "cmd/common.h"
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
+
+#include "apiserver/server.h"
+#include "cmd/common.h"
 
 int main(int argc, char** argv) {
   kwok::cmd::blockTerminationSignals();

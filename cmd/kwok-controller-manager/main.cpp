@@ -1,12 +1,13 @@
 // kwok-controller-manager: runs the scheduler (and, later, the workload
 // controllers) against any Kubernetes API server.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+
 #include "client/kubeconfig.h"
 #include "client/rest_client.h"
 #include "cmd/common.h"
 #include "controllers/controller_manager.h"
-
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
 int main(int argc, char** argv) {
   kwok::cmd::blockTerminationSignals();

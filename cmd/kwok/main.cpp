@@ -1,8 +1,8 @@
 // kwok: simulates the nodes and pods of any Kubernetes API server
 // (upstream: sigs.k8s.io/kwok/cmd/kwok).
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
 
@@ -64,8 +64,7 @@ int main(int argc, char** argv) {
   std::string kubeconfig, master, serverAddress, certFile, keyFile;
   std::vector<std::string> configs;
   app.add_option("--kubeconfig", kubeconfig, "Path to the kubeconfig file to use");
-  app.add_option("--master", master,
-                 "The address of the Kubernetes API server (overrides any value in kubeconfig)");
+  app.add_option("--master", master, "The address of the Kubernetes API server (overrides any value in kubeconfig)");
   app.add_option("-c,--config", configs, "config path (KwokConfiguration and Stage files: not supported yet)");
   app.add_option("--cidr", opts.cidr, "CIDR of the pod ip")->capture_default_str();
   app.add_option("--node-ip", opts.nodeIp, "IP of the node (the first of the addresses given to nodes without one)")

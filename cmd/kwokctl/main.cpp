@@ -1,19 +1,19 @@
 // kwokctl: creates and manages local kwok clusters.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
 #include "client/kubeconfig.h"
 #include "client/rest_client.h"
 #include "core/clock.h"
 #include "kwokctl/cluster.h"
 #include "kwokctl/process.h"
 #include "kwokctl/scale.h"
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <unistd.h>
 
 namespace {
 

@@ -102,21 +102,30 @@ std::vector<Resource> builtinResources() {
   endpoints.createOnUpdate = true;
   auto& coreEvents = core.add("events", "Event", true, {"ev"}, {}, s.metaOnly);
   coreEvents.createOnUpdate = true;
-  coreEvents.fieldSelectors = {
-      "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
-      "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
-      "reason", "reportingComponent", "source", "type"};
+  coreEvents.fieldSelectors = {"involvedObject.kind",
+                               "involvedObject.namespace",
+                               "involvedObject.name",
+                               "involvedObject.uid",
+                               "involvedObject.apiVersion",
+                               "involvedObject.resourceVersion",
+                               "involvedObject.fieldPath",
+                               "reason",
+                               "reportingComponent",
+                               "source",
+                               "type"};
   core.add("limitranges", "LimitRange", true, {"limits"}, {}, s.metaOnly);
-  core.add("namespaces", "Namespace", false, {"ns"}, {"finalize", "status"}, s.namespace_).fieldSelectors = {"status.phase"};
+  core.add("namespaces", "Namespace", false, {"ns"}, {"finalize", "status"}, s.namespace_).fieldSelectors = {
+      "status.phase"};
   core.add("nodes", "Node", false, {"no"}, {"proxy", "status"}, s.node).fieldSelectors = {"spec.unschedulable"};
   core.add("persistentvolumeclaims", "PersistentVolumeClaim", true, {"pvc"}, {"status"}, s.metaOnly);
   core.add("persistentvolumes", "PersistentVolume", false, {"pv"}, {"status"}, s.metaOnly);
   auto& pods = core.add("pods", "Pod", true, {"po"}, {"binding", "eviction", "status"}, s.pod);
   pods.categories = all;
-  pods.fieldSelectors = {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-                         "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"};
+  pods.fieldSelectors = {"spec.nodeName",    "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+                         "spec.hostNetwork", "status.phase",       "status.podIP",       "status.nominatedNodeName"};
   core.add("podtemplates", "PodTemplate", true, {}, {}, s.podTemplateSpec);
-  auto& rc = core.add("replicationcontrollers", "ReplicationController", true, {"rc"}, {"scale", "status"}, s.workload(false));
+  auto& rc =
+      core.add("replicationcontrollers", "ReplicationController", true, {"rc"}, {"scale", "status"}, s.workload(false));
   rc.categories = all;
   rc.fieldSelectors = {"status.replicas"};
   core.add("resourcequotas", "ResourceQuota", true, {"quota"}, {"status"}, s.metaOnly);

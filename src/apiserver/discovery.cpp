@@ -1,11 +1,11 @@
 #include "apiserver/discovery.h"
 
-#include "apiserver/responses.h"
-#include "core/json.h"
-
 #include <fmt/format.h>
 
 #include <functional>
+
+#include "apiserver/responses.h"
+#include "core/json.h"
 
 namespace kwok::apiserver {
 namespace {
@@ -78,19 +78,20 @@ json::object groupInfo(const api::Catalog& catalog, const std::string& group) {
 // from its compiled-in types instead of from schemas this document lacks.
 json::object patchOperation(const api::Resource& r) {
   auto param = [](const char* name, const char* type) {
-    return json::object{{"name", name}, {"in", "query"}, {"schema", json::object{{"type", type}, {"uniqueItems", true}}}};
+    return json::object{
+        {"name", name}, {"in", "query"}, {"schema", json::object{{"type", type}, {"uniqueItems", true}}}};
   };
   json::object content{{"application/json-patch+json", json::object{{"schema", json::object{}}}},
                        {"application/merge-patch+json", json::object{{"schema", json::object{}}}},
                        {"application/apply-patch+yaml", json::object{{"schema", json::object{}}}}};
-  return {{"operationId", "patch" + r.kind},
-          {"parameters", json::array{param("dryRun", "string"), param("fieldManager", "string"),
-                                     param("fieldValidation", "string"), param("force", "boolean")}},
-          {"requestBody", json::object{{"content", std::move(content)}, {"required", true}}},
-          {"responses", json::object{{"200", json::object{{"description", "OK"}}}}},
-          {"x-kubernetes-action", "patch"},
-          {"x-kubernetes-group-version-kind",
-           json::object{{"group", r.group}, {"version", r.version}, {"kind", r.kind}}}};
+  return {
+      {"operationId", "patch" + r.kind},
+      {"parameters", json::array{param("dryRun", "string"), param("fieldManager", "string"),
+                                 param("fieldValidation", "string"), param("force", "boolean")}},
+      {"requestBody", json::object{{"content", std::move(content)}, {"required", true}}},
+      {"responses", json::object{{"200", json::object{{"description", "OK"}}}}},
+      {"x-kubernetes-action", "patch"},
+      {"x-kubernetes-group-version-kind", json::object{{"group", r.group}, {"version", r.version}, {"kind", r.kind}}}};
 }
 
 std::string openapiDocument(const api::Catalog& catalog, const std::string& group, const std::string& version) {
@@ -111,11 +112,11 @@ std::string openapiDocument(const api::Catalog& catalog, const std::string& grou
 }  // namespace
 
 Discovery::Discovery(const api::Catalog& catalog, std::string serverAddress) {
-  documents_["/api"] = toJson(json::object{
-      {"kind", "APIVersions"},
-      {"versions", json::array{"v1"}},
-      {"serverAddressByClientCIDRs",
-       json::array{json::object{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", serverAddress}}}}});
+  documents_["/api"] =
+      toJson(json::object{{"kind", "APIVersions"},
+                          {"versions", json::array{"v1"}},
+                          {"serverAddressByClientCIDRs",
+                           json::array{json::object{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", serverAddress}}}}});
   json::array groups;
   json::object openapiPaths;
   for (const auto& g : catalog.groups()) {
@@ -125,8 +126,7 @@ Discovery::Discovery(const api::Catalog& catalog, std::string serverAddress) {
       std::string doc = openapiDocument(catalog, g, v);
       std::string hash = fmt::format("{:016X}", std::hash<std::string>{}(doc));
       documents_["/openapi/v3" + gvPath] = std::move(doc);
-      openapiPaths[gvPath.substr(1)] =
-          json::object{{"serverRelativeURL", "/openapi/v3" + gvPath + "?hash=" + hash}};
+      openapiPaths[gvPath.substr(1)] = json::object{{"serverRelativeURL", "/openapi/v3" + gvPath + "?hash=" + hash}};
     }
     if (g.empty()) continue;
     auto info = groupInfo(catalog, g);
@@ -136,7 +136,8 @@ Discovery::Discovery(const api::Catalog& catalog, std::string serverAddress) {
     documents_["/apis/" + g] = toJson(groupDoc);
     groups.push_back(std::move(info));
   }
-  documents_["/apis"] = toJson(json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", std::move(groups)}});
+  documents_["/apis"] =
+      toJson(json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", std::move(groups)}});
   documents_["/openapi/v3"] = toJson(json::object{{"paths", std::move(openapiPaths)}});
 }
 
@@ -144,8 +145,8 @@ std::optional<net::Response> Discovery::handle(const std::string& path) const {
   std::string p = path;
   while (p.size() > 1 && p.back() == '/') p.pop_back();
   if (auto it = documents_.find(p); it != documents_.end()) return jsonResponse(200, it->second);
-  bool isDiscovery = p == "/apis" || p.starts_with("/apis/") || p == "/api" || p.starts_with("/api/") ||
-                     p.starts_with("/openapi/");
+  bool isDiscovery =
+      p == "/apis" || p.starts_with("/apis/") || p == "/api" || p.starts_with("/api/") || p.starts_with("/openapi/");
   // /api/v1/pods and the like are resource paths, not discovery.
   std::size_t depth = std::count(p.begin(), p.end(), '/');
   bool resourcePath = (p.starts_with("/api/") && depth > 2) || (p.starts_with("/apis/") && depth > 3);

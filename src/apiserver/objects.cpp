@@ -1,12 +1,12 @@
 #include "apiserver/objects.h"
 
-#include "core/labels.h"
-#include "core/quantity.h"
-#include "core/random.h"
-
 #include <fmt/format.h>
 
 #include <regex>
+
+#include "core/labels.h"
+#include "core/quantity.h"
+#include "core/random.h"
 
 namespace kwok::apiserver {
 
@@ -64,9 +64,7 @@ std::string validateDnsSubdomain(std::string_view s) {
 
 namespace {
 
-bool usesDnsLabelNames(const api::Resource& r) {
-  return r.plural == "namespaces" || r.plural == "services";
-}
+bool usesDnsLabelNames(const api::Resource& r) { return r.plural == "namespaces" || r.plural == "services"; }
 
 // ---- defaults ----
 
@@ -133,8 +131,8 @@ void defaultPod(json::object& pod) {
   if (!tol.is_array()) tol = json::array();
   for (const char* key : {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
     if (!tolerates(tol.get_array(), key))
-      tol.get_array().push_back(json::object{
-          {"key", key}, {"operator", "Exists"}, {"effect", "NoExecute"}, {"tolerationSeconds", 300}});
+      tol.get_array().push_back(
+          json::object{{"key", key}, {"operator", "Exists"}, {"effect", "NoExecute"}, {"tolerationSeconds", 300}});
   }
   // The status of a new pod is always Pending; clients cannot set it.
   pod["status"] = json::object{{"phase", "Pending"}, {"qosClass", podQosClass(pod)}};
@@ -178,9 +176,10 @@ Status prepareForCreate(const api::Resource& r, json::object& obj, std::string_v
   // Type: fill from the endpoint when missing, reject when contradicting it.
   std::string_view apiVersion = stringAt(obj, {"apiVersion"}), kind = stringAt(obj, {"kind"});
   if ((!apiVersion.empty() && apiVersion != r.groupVersion()) || (!kind.empty() && kind != r.kind)) {
-    return Error::badRequest(fmt::format("the API version in the data ({}) does not match the expected API version ({})",
-                                         apiVersion.empty() ? r.groupVersion() : std::string(apiVersion) + ", Kind=" + std::string(kind),
-                                         r.groupVersion() + ", Kind=" + r.kind));
+    return Error::badRequest(
+        fmt::format("the API version in the data ({}) does not match the expected API version ({})",
+                    apiVersion.empty() ? r.groupVersion() : std::string(apiVersion) + ", Kind=" + std::string(kind),
+                    r.groupVersion() + ", Kind=" + r.kind));
   }
   obj["apiVersion"] = r.groupVersion();
   obj["kind"] = r.kind;
@@ -204,8 +203,10 @@ Status prepareForCreate(const api::Resource& r, json::object& obj, std::string_v
   meta.erase("deletionTimestamp");
   meta.erase("deletionGracePeriodSeconds");
   meta.erase("selfLink");
-  if (r.tracksGeneration) meta["generation"] = 1;
-  else meta.erase("generation");
+  if (r.tracksGeneration)
+    meta["generation"] = 1;
+  else
+    meta.erase("generation");
 
   if (r.group.empty() && r.plural == "pods") {
     defaultPod(obj);
@@ -229,10 +230,12 @@ namespace {
 
 // Server-owned metadata survives any update.
 void keepSystemMetadata(json::object& meta, const json::object& oldMeta) {
-  for (const char* key : {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation",
-                          "namespace"}) {
-    if (const auto* v = oldMeta.if_contains(key)) meta[key] = *v;
-    else meta.erase(key);
+  for (const char* key :
+       {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace"}) {
+    if (const auto* v = oldMeta.if_contains(key))
+      meta[key] = *v;
+    else
+      meta.erase(key);
   }
   meta.erase("selfLink");
 }
@@ -255,8 +258,10 @@ Status prepareForUpdate(const api::Resource& r, json::object& obj, const json::o
     json::value status = obj.contains("status") ? obj["status"] : json::value(nullptr);
     json::value rv = obj.contains("metadata") ? json::value(stringAt(obj, {"metadata", "resourceVersion"})) : "";
     obj = old;
-    if (status.is_null()) obj.erase("status");
-    else obj["status"] = std::move(status);
+    if (status.is_null())
+      obj.erase("status");
+    else
+      obj["status"] = std::move(status);
     ensureObject(obj, "metadata")["resourceVersion"] = rv;
     return {};
   }
@@ -265,8 +270,10 @@ Status prepareForUpdate(const api::Resource& r, json::object& obj, const json::o
   const auto* oldMeta = old.if_contains("metadata") ? &old.at("metadata").as_object() : &empty;
   keepSystemMetadata(meta, *oldMeta);
   if (r.statusSubresource() && !(r.group.empty() && r.plural == "namespaces" && false)) {
-    if (const auto* s = old.if_contains("status")) obj["status"] = *s;
-    else obj.erase("status");
+    if (const auto* s = old.if_contains("status"))
+      obj["status"] = *s;
+    else
+      obj.erase("status");
   }
   if (r.tracksGeneration) {
     const json::value* newSpec = obj.if_contains("spec");

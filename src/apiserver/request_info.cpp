@@ -60,12 +60,15 @@ RequestInfo parseRequestInfo(const net::Request& req) {
   if (i < parts.size()) info.name = parts[i++];
   if (i < parts.size()) info.subresource = parts[i++];
   if (i < parts.size()) info.subresource += "/" + std::string(parts[i]);  // unknown deeper path
-  if (info.resource == "namespaces") info.ns.clear();  // namespaces are not namespaced
+  if (info.resource == "namespaces") info.ns.clear();                     // namespaces are not namespaced
   const std::string& m = req.method;
   if (m == "GET" || m == "HEAD") {
-    if (!info.name.empty() && !watchPath) info.verb = "get";
-    else if (watchPath || boolParam(req, "watch")) info.verb = "watch";
-    else info.verb = "list";
+    if (!info.name.empty() && !watchPath)
+      info.verb = "get";
+    else if (watchPath || boolParam(req, "watch"))
+      info.verb = "watch";
+    else
+      info.verb = "list";
   } else if (m == "POST") {
     info.verb = "create";
   } else if (m == "PUT") {

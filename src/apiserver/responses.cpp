@@ -5,12 +5,8 @@
 namespace kwok::apiserver {
 
 std::string statusJson(const Error& e, const json::value& details) {
-  json::object s{{"kind", "Status"},
-                 {"apiVersion", "v1"},
-                 {"metadata", json::object()},
-                 {"status", "Failure"},
-                 {"message", e.message},
-                 {"reason", e.reason},
+  json::object s{{"kind", "Status"},    {"apiVersion", "v1"},   {"metadata", json::object()},
+                 {"status", "Failure"}, {"message", e.message}, {"reason", e.reason},
                  {"code", e.code}};
   if (!details.is_null()) s["details"] = details;
   // A plain 500 has no reason in kube-apiserver's answers.
@@ -65,9 +61,12 @@ std::vector<MediaType> parseAccept(std::string_view header) {
       auto eq = param.find('=');
       if (eq == std::string::npos) continue;
       std::string k = param.substr(0, eq), v = param.substr(eq + 1);
-      if (k == "as") mt.as = v;
-      else if (k == "g") mt.g = v;
-      else if (k == "v") mt.v = v;
+      if (k == "as")
+        mt.as = v;
+      else if (k == "g")
+        mt.g = v;
+      else if (k == "v")
+        mt.v = v;
     }
     if (!mt.type.empty()) out.push_back(std::move(mt));
   }

@@ -1,5 +1,9 @@
 #include "apiserver/rest.h"
 
+#include <fmt/format.h>
+
+#include <thread>
+
 #include "apiserver/indexer.h"
 #include "apiserver/objects.h"
 #include "apiserver/responses.h"
@@ -8,10 +12,6 @@
 #include "core/labels.h"
 #include "core/patch.h"
 #include "core/yaml.h"
-
-#include <fmt/format.h>
-
-#include <thread>
 
 namespace kwok::apiserver {
 namespace {
@@ -57,7 +57,9 @@ Result<json::object> readBody(const net::Request& req) {
 Result<bool> dryRun(const net::Request& req) {
   for (const auto& [k, v] : req.query) {
     if (k != "dryRun") continue;
-    if (v != "All") return Error::badRequest(fmt::format("Invalid dry run value: dryRun: Unsupported value: \"{}\": supported values: \"All\"", v));
+    if (v != "All")
+      return Error::badRequest(
+          fmt::format("Invalid dry run value: dryRun: Unsupported value: \"{}\": supported values: \"All\"", v));
     return true;
   }
   return false;
@@ -95,8 +97,10 @@ json::object partialMetadata(const json::object& obj) {
 // One Table row; `includeObject` is None, Metadata (the default) or Object.
 json::object tableRow(const api::Resource& r, const json::object& obj, std::string_view includeObject, SystemTime now) {
   json::object row{{"cells", tableCells(r, obj, now)}};
-  if (includeObject == "Object") row["object"] = obj;
-  else if (includeObject != "None") row["object"] = partialMetadata(obj);
+  if (includeObject == "Object")
+    row["object"] = obj;
+  else if (includeObject != "None")
+    row["object"] = partialMetadata(obj);
   return row;
 }
 
@@ -162,6 +166,46 @@ Error invalidResourceVersion(std::string_view rv) {
   return Error::badRequest(fmt::format("invalid resource version \"{}\"", rv));
 }
 
+Error nameMismatch(std::string_view bodyName, std::string_view urlName) {
+  return Error::badRequest(
+      fmt::format("the name of the object ({}) does not match the name on the URL ({})", bodyName, urlName));
+}
+
+Error notFound(const api::Resource& r, std::string_view name) {
+  return Error::notFound(fmt::format("{} \"{}\" not found", r.storageName(), name));
+}
+
+Error modified(const api::Resource& r, std::string_view name) {
+  return Error::conflict(
+      fmt::format("Operation cannot be fulfilled on {} \"{}\": the object has been modified; please "
+                  "apply your changes to the latest version and try again",
+                  r.storageName(), name));
+}
+
+Error tooManyConflicts(const api::Resource& r, std::string_view name) {
+  return Error::conflict(
+      fmt::format("Operation cannot be fulfilled on {} \"{}\": too many concurrent updates", r.storageName(), name));
+}
+
+// A store write of `obj` to the object `cur` is the current state of.
+store::Write writeOf(store::Write::Op op, const api::Resource& r, const store::Entry& cur, json::object obj) {
+  store::Write w;
+  w.op = op;
+  w.resource = r.storageName();
+  w.ns = cur.ns;
+  w.name = cur.name;
+  w.expectedRev = cur.rev;
+  w.object = std::move(obj);
+  return w;
+}
+
+// What a dry run answers: the object as it would have been stored.
+store::EntryPtr dryRunEntry(const store::Entry& base, const json::object& obj) {
+  auto e = std::make_shared<store::Entry>(base);
+  e->json = toJson(obj);
+  return e;
+}
+
 }  // namespace
 
 void Rest::handle(const net::Request& req, const RequestInfo& info, net::Responder& res) {
@@ -194,7 +238,8 @@ void Rest::handle(const net::Request& req, const RequestInfo& info, net::Respond
     } else if (sub == "binding" && verb == "create") {
       res.send(bind(req, t));
     } else {
-      res.send(errorResponse(Error{405, "MethodNotAllowed", "the server does not allow this method on the requested resource"}));
+      res.send(errorResponse(
+          Error{405, "MethodNotAllowed", "the server does not allow this method on the requested resource"}));
     }
     return;
   }
@@ -202,23 +247,32 @@ void Rest::handle(const net::Request& req, const RequestInfo& info, net::Respond
     res.send(errorResponse(Error::notFound("the server could not find the requested resource")));
     return;
   }
-  if (verb == "get") res.send(get(req, t));
-  else if (verb == "list") res.send(list(req, t));
-  else if (verb == "watch") watch(req, t, res);
-  else if (verb == "create" && info.name.empty()) res.send(create(req, t));
-  else if (verb == "update") res.send(update(req, t));
-  else if (verb == "patch") res.send(patch(req, t));
-  else if (verb == "delete") res.send(remove(req, t));
-  else if (verb == "deletecollection") res.send(removeCollection(req, t));
-  else res.send(errorResponse(Error{405, "MethodNotAllowed", "the server does not allow this method on the requested resource"}));
+  if (verb == "get")
+    res.send(get(req, t));
+  else if (verb == "list")
+    res.send(list(req, t));
+  else if (verb == "watch")
+    watch(req, t, res);
+  else if (verb == "create" && info.name.empty())
+    res.send(create(req, t));
+  else if (verb == "update")
+    res.send(update(req, t));
+  else if (verb == "patch")
+    res.send(patch(req, t));
+  else if (verb == "delete")
+    res.send(remove(req, t));
+  else if (verb == "deletecollection")
+    res.send(removeCollection(req, t));
+  else
+    res.send(errorResponse(
+        Error{405, "MethodNotAllowed", "the server does not allow this method on the requested resource"}));
 }
 
 net::Response Rest::get(const net::Request& req, const Target& t) {
   const auto& info = *t.info;
   auto e = store_.get(t.resource->storageName(), info.ns, info.name);
   if (!e) {
-    return fail(Error::notFound(fmt::format("{} \"{}\" not found", t.resource->storageName(), info.name)), *t.resource,
-                info.name);
+    return fail(notFound(*t.resource, info.name), *t.resource, info.name);
   }
   return objectResponse(req, *t.resource, 200, e, clock_.now());
 }
@@ -316,8 +370,10 @@ void Rest::watch(const net::Request& req, const Target& t, net::Responder& res) 
   auto bookmark = [&](std::int64_t rev, bool endOfInitial) {
     json::object meta{{"resourceVersion", std::to_string(rev)}};
     if (endOfInitial) meta["annotations"] = json::object{{"k8s.io/initial-events-end", "true"}};
-    return toJson(json::object{{"type", "BOOKMARK"},
-                               {"object", json::object{{"kind", r.kind}, {"apiVersion", r.groupVersion()}, {"metadata", std::move(meta)}}}}) +
+    return toJson(json::object{
+               {"type", "BOOKMARK"},
+               {"object",
+                json::object{{"kind", r.kind}, {"apiVersion", r.groupVersion()}, {"metadata", std::move(meta)}}}}) +
            "\n";
   };
 
@@ -351,9 +407,12 @@ void Rest::watch(const net::Request& req, const Target& t, net::Responder& res) 
       bool is = !deletion && matchesSelectors(*ev.object, sel->labels, sel->fields);
       bool was = deletion ? matchesSelectors(*ev.object, sel->labels, sel->fields)
                           : ev.previous && matchesSelectors(*ev.previous, sel->labels, sel->fields);
-      if (is && was) buf += line("MODIFIED", ev.object);
-      else if (is) buf += line("ADDED", ev.object);
-      else if (was) buf += line("DELETED", ev.object);
+      if (is && was)
+        buf += line("MODIFIED", ev.object);
+      else if (is)
+        buf += line("ADDED", ev.object);
+      else if (was)
+        buf += line("DELETED", ev.object);
     }
     if (!buf.empty() && !res.writeChunk(buf)) return;
     auto steady = std::chrono::steady_clock::now();
@@ -383,22 +442,15 @@ Result<store::EntryPtr> Rest::createObject(const api::Resource& r, json::object 
   if (auto st = prepareForCreate(r, obj, ns, now); !st) return st.error();
   if (auto st = validateObject(r, obj, nullptr); !st) return st.error();
   std::string name(stringAt(obj, {"metadata", "name"}));
+  store::Entry key;
+  key.ns = ns;
+  key.name = name;
   if (dry) {
     if (store_.get(r.storageName(), ns, name))
       return Error::alreadyExists(fmt::format("{} \"{}\" already exists", r.storageName(), name));
-    auto e = std::make_shared<store::Entry>();
-    e->ns = ns;
-    e->name = name;
-    e->json = toJson(obj);
-    return store::EntryPtr(e);
+    return dryRunEntry(key, obj);
   }
-  store::Write w;
-  w.op = store::Write::Op::Create;
-  w.resource = r.storageName();
-  w.ns = ns;
-  w.name = name;
-  w.object = std::move(obj);
-  return store_.write(std::move(w));
+  return store_.write(writeOf(store::Write::Op::Create, r, key, std::move(obj)));
 }
 
 net::Response Rest::create(const net::Request& req, const Target& t) {
@@ -424,32 +476,28 @@ Result<store::EntryPtr> Rest::commitUpdate(const api::Resource& r, const store::
     const json::value* grace = oldMeta->if_contains("deletionGracePeriodSeconds");
     if (!grace || (grace->is_int64() && grace->get_int64() == 0)) {
       if (dry) return cur;
-      store::Write w;
-      w.op = store::Write::Op::Delete;
-      w.resource = r.storageName();
-      w.ns = cur->ns;
-      w.name = cur->name;
-      w.expectedRev = cur->rev;
-      w.object = std::move(obj);
-      return store_.write(std::move(w));
+      return store_.write(writeOf(store::Write::Op::Delete, r, *cur, std::move(obj)));
     }
   }
   // A no-op update stores nothing: no new revision, no watch event.
   meta["resourceVersion"] = std::to_string(cur->rev);
-  if (toJson(obj) == cur->json || dry) {
-    if (!dry) return cur;
-    auto e = std::make_shared<store::Entry>(*cur);
-    e->json = toJson(obj);
-    return store::EntryPtr(e);
+  if (dry) return dryRunEntry(*cur, obj);
+  if (toJson(obj) == cur->json) return cur;
+  return store_.write(writeOf(store::Write::Op::Update, r, *cur, std::move(obj)));
+}
+
+Result<store::EntryPtr> Rest::guaranteedUpdate(const api::Resource& r, const RequestInfo& info, bool dry,
+                                               bool retryConflicts, const Mutator& mutate) {
+  for (int attempt = 0; attempt < kConflictRetries; ++attempt) {
+    auto cur = store_.get(r.storageName(), info.ns, info.name);
+    if (!cur) return notFound(r, info.name);
+    auto obj = mutate(cur);
+    if (!obj) return obj.error();
+    auto e = commitUpdate(r, cur, std::move(*obj), dry);
+    if (!e && e.error().reason == "Conflict" && retryConflicts) continue;  // raced with another writer
+    return e;
   }
-  store::Write w;
-  w.op = store::Write::Op::Update;
-  w.resource = r.storageName();
-  w.ns = cur->ns;
-  w.name = cur->name;
-  w.expectedRev = cur->rev;
-  w.object = std::move(obj);
-  return store_.write(std::move(w));
+  return tooManyConflicts(r, info.name);
 }
 
 net::Response Rest::update(const net::Request& req, const Target& t) {
@@ -460,10 +508,7 @@ net::Response Rest::update(const net::Request& req, const Target& t) {
   auto body = readBody(req);
   if (!body) return errorResponse(body.error());
   std::string_view bodyName = stringAt(*body, {"metadata", "name"});
-  if (bodyName != info.name) {
-    return errorResponse(Error::badRequest(
-        fmt::format("the name of the object ({}) does not match the name on the URL ({})", bodyName, info.name)));
-  }
+  if (bodyName != info.name) return errorResponse(nameMismatch(bodyName, info.name));
   std::string_view bodyNs = stringAt(*body, {"metadata", "namespace"});
   if (r.namespaced && !bodyNs.empty() && bodyNs != info.ns) {
     return errorResponse(
@@ -475,36 +520,24 @@ net::Response Rest::update(const net::Request& req, const Target& t) {
     wantRev = parseRevision(rvText);
     if (!wantRev) return errorResponse(invalidResourceVersion(rvText));
   }
-  for (int attempt = 0; attempt < kConflictRetries; ++attempt) {
-    auto cur = store_.get(r.storageName(), info.ns, info.name);
-    if (!cur) {
-      if (!r.createOnUpdate || !info.subresource.empty())
-        return fail(Error::notFound(fmt::format("{} \"{}\" not found", r.storageName(), info.name)), r, info.name);
-      json::object obj = *body;
-      if (auto* m = obj.if_contains("metadata"); m && m->is_object()) m->as_object().erase("resourceVersion");
-      auto e = createObject(r, std::move(obj), info.ns, *dry);
-      if (!e && e.error().reason == "AlreadyExists") continue;
-      if (!e) return fail(e.error(), r, info.name);
-      return objectResponse(req, r, 201, *e, clock_.now());
-    }
-    if (wantRev && *wantRev != cur->rev) {
-      return fail(Error::conflict(fmt::format("Operation cannot be fulfilled on {} \"{}\": the object has been modified; "
-                                              "please apply your changes to the latest version and try again",
-                                              r.storageName(), info.name)),
-                  r, info.name);
-    }
+  if (!store_.get(r.storageName(), info.ns, info.name)) {
+    if (!r.createOnUpdate || !info.subresource.empty()) return fail(notFound(r, info.name), r, info.name);
+    json::object obj = *body;
+    if (auto* m = obj.if_contains("metadata"); m && m->is_object()) m->as_object().erase("resourceVersion");
+    auto e = createObject(r, std::move(obj), info.ns, *dry);
+    if (!e) return fail(e.error(), r, info.name);
+    return objectResponse(req, r, 201, *e, clock_.now());
+  }
+  auto e = guaranteedUpdate(r, info, *dry, !wantRev, [&](const store::EntryPtr& cur) -> Result<json::object> {
+    if (wantRev && *wantRev != cur->rev) return modified(r, info.name);
     json::object obj = *body;
     auto old = parseEntry(cur);
-    if (auto st = prepareForUpdate(r, obj, old, info.subresource); !st) return fail(st.error(), r, info.name);
-    if (auto st = validateObject(r, obj, &old); !st) return fail(st.error(), r, info.name);
-    auto e = commitUpdate(r, cur, std::move(obj), *dry);
-    if (!e && e.error().reason == "Conflict" && !wantRev) continue;  // raced with another writer
-    if (!e) return fail(e.error(), r, info.name);
-    return objectResponse(req, r, 200, *e, clock_.now());
-  }
-  return fail(Error::conflict(fmt::format("Operation cannot be fulfilled on {} \"{}\": too many concurrent updates",
-                                          r.storageName(), info.name)),
-              r, info.name);
+    if (auto st = prepareForUpdate(r, obj, old, info.subresource); !st) return st.error();
+    if (auto st = validateObject(r, obj, &old); !st) return st.error();
+    return obj;
+  });
+  if (!e) return fail(e.error(), r, info.name);
+  return objectResponse(req, r, 200, *e, clock_.now());
 }
 
 net::Response Rest::patch(const net::Request& req, const Target& t) {
@@ -515,9 +548,12 @@ net::Response Rest::patch(const net::Request& req, const Target& t) {
   std::string_view ct = req.header("Content-Type").value_or("");
   ct = ct.substr(0, ct.find(';'));
   enum class Kind { Json, Merge, Strategic } kind;
-  if (ct == "application/json-patch+json") kind = Kind::Json;
-  else if (ct == "application/merge-patch+json") kind = Kind::Merge;
-  else if (ct == "application/strategic-merge-patch+json") kind = Kind::Strategic;
+  if (ct == "application/json-patch+json")
+    kind = Kind::Json;
+  else if (ct == "application/merge-patch+json")
+    kind = Kind::Merge;
+  else if (ct == "application/strategic-merge-patch+json")
+    kind = Kind::Strategic;
   else {
     return errorResponse(Error{415, "UnsupportedMediaType",
                                fmt::format("the body of the request was in an unknown format - accepted media types "
@@ -528,42 +564,34 @@ net::Response Rest::patch(const net::Request& req, const Target& t) {
   auto patchDoc = parseJson(req.body);
   if (!patchDoc) return errorResponse(Error::badRequest("error decoding patch: " + patchDoc.error().message));
   if (kind == Kind::Json ? !patchDoc->is_array() : !patchDoc->is_object()) {
-    return errorResponse(Error::badRequest(kind == Kind::Json ? "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
-                                                              : "error decoding patch: the patch is not a JSON object"));
+    return errorResponse(Error::badRequest(kind == Kind::Json
+                                               ? "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
+                                               : "error decoding patch: the patch is not a JSON object"));
   }
-  for (int attempt = 0; attempt < kConflictRetries; ++attempt) {
-    auto cur = store_.get(r.storageName(), info.ns, info.name);
-    if (!cur) return fail(Error::notFound(fmt::format("{} \"{}\" not found", r.storageName(), info.name)), r, info.name);
+  auto e = guaranteedUpdate(r, info, *dry, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
     json::value doc = parseEntry(cur);
     Result<json::value> patched = Error::internal("");
-    if (kind == Kind::Json) patched = applyJsonPatch(doc, *patchDoc);
-    else if (kind == Kind::Merge) patched = applyMergePatch(doc, *patchDoc);
-    else patched = applyStrategicMergePatch(doc, *patchDoc, r.patchSchema.get());
-    if (!patched) return fail(patched.error(), r, info.name);
-    if (!patched->is_object()) return fail(Error::invalid("the patch made the object something other than an object"), r, info.name);
+    if (kind == Kind::Json)
+      patched = applyJsonPatch(doc, *patchDoc);
+    else if (kind == Kind::Merge)
+      patched = applyMergePatch(doc, *patchDoc);
+    else
+      patched = applyStrategicMergePatch(doc, *patchDoc, r.patchSchema.get());
+    if (!patched) return patched.error();
+    if (!patched->is_object()) return Error::invalid("the patch made the object something other than an object");
     json::object obj = std::move(patched->as_object());
     // A resourceVersion written by the patch is a precondition.
-    std::string rvText(stringAt(obj, {"metadata", "resourceVersion"}));
-    bool preconditioned = !rvText.empty() && rvText != std::to_string(cur->rev);
-    if (preconditioned) {
-      return fail(Error::conflict(fmt::format("Operation cannot be fulfilled on {} \"{}\": the object has been modified; "
-                                              "please apply your changes to the latest version and try again",
-                                              r.storageName(), info.name)),
-                  r, info.name);
-    }
-    if (stringAt(obj, {"metadata", "name"}) != info.name) {
-      return errorResponse(Error::badRequest(fmt::format("the name of the object ({}) does not match the name on the URL ({})",
-                                                         stringAt(obj, {"metadata", "name"}), info.name)));
-    }
-    auto old = doc.as_object();
-    if (auto st = prepareForUpdate(r, obj, old, info.subresource); !st) return fail(st.error(), r, info.name);
-    if (auto st = validateObject(r, obj, &old); !st) return fail(st.error(), r, info.name);
-    auto e = commitUpdate(r, cur, std::move(obj), *dry);
-    if (!e && e.error().reason == "Conflict") continue;
-    if (!e) return fail(e.error(), r, info.name);
-    return objectResponse(req, r, 200, *e, clock_.now());
-  }
-  return fail(Error::conflict("too many concurrent updates"), r, info.name);
+    std::string_view rvText = stringAt(obj, {"metadata", "resourceVersion"});
+    if (!rvText.empty() && rvText != std::to_string(cur->rev)) return modified(r, info.name);
+    if (std::string_view name = stringAt(obj, {"metadata", "name"}); name != info.name)
+      return nameMismatch(name, info.name);
+    const auto& old = doc.as_object();
+    if (auto st = prepareForUpdate(r, obj, old, info.subresource); !st) return st.error();
+    if (auto st = validateObject(r, obj, &old); !st) return st.error();
+    return obj;
+  });
+  if (!e) return fail(e.error(), r, info.name);
+  return objectResponse(req, r, 200, *e, clock_.now());
 }
 
 namespace {
@@ -604,10 +632,12 @@ Result<store::EntryPtr> Rest::deleteObject(const api::Resource& r, const store::
     return Error::conflict(fmt::format("Precondition failed: UID in precondition: {}, UID in object meta: {}", uid,
                                        stringAt(meta, {"uid"})));
   }
-  if (auto rv = stringAt(options, {"preconditions", "resourceVersion"}); !rv.empty() && rv != std::to_string(cur->rev)) {
-    return Error::conflict(fmt::format("Precondition failed: ResourceVersion in precondition: {}, ResourceVersion in "
-                                       "object meta: {}",
-                                       rv, cur->rev));
+  if (auto rv = stringAt(options, {"preconditions", "resourceVersion"});
+      !rv.empty() && rv != std::to_string(cur->rev)) {
+    return Error::conflict(
+        fmt::format("Precondition failed: ResourceVersion in precondition: {}, ResourceVersion in "
+                    "object meta: {}",
+                    rv, cur->rev));
   }
   auto now = clock_.now();
   bool isPod = r.group.empty() && r.plural == "pods";
@@ -635,27 +665,13 @@ Result<store::EntryPtr> Rest::deleteObject(const api::Resource& r, const store::
     meta["deletionTimestamp"] = formatTime(now + std::chrono::seconds(grace));
     meta["deletionGracePeriodSeconds"] = grace;
     if (isNamespace) ensureObject(obj, "status")["phase"] = "Terminating";
-    if (dry) return cur;
-    store::Write w;
-    w.op = store::Write::Op::Update;
-    w.resource = r.storageName();
-    w.ns = cur->ns;
-    w.name = cur->name;
-    w.expectedRev = cur->rev;
-    w.object = std::move(obj);
-    return store_.write(std::move(w));
+    if (dry) return dryRunEntry(*cur, obj);
+    return store_.write(writeOf(store::Write::Op::Update, r, *cur, std::move(obj)));
   }
   if (hasFinalizers || namespaceFinalizers || (terminating && grace > 0)) return cur;  // already marked
   deleted = true;
   if (dry) return cur;
-  store::Write w;
-  w.op = store::Write::Op::Delete;
-  w.resource = r.storageName();
-  w.ns = cur->ns;
-  w.name = cur->name;
-  w.expectedRev = cur->rev;
-  w.object = std::move(obj);
-  return store_.write(std::move(w));
+  return store_.write(writeOf(store::Write::Op::Delete, r, *cur, std::move(obj)));
 }
 
 net::Response Rest::remove(const net::Request& req, const Target& t) {
@@ -667,11 +683,10 @@ net::Response Rest::remove(const net::Request& req, const Target& t) {
   if (!opts) return errorResponse(opts.error());
   for (int attempt = 0; attempt < kConflictRetries; ++attempt) {
     auto cur = store_.get(r.storageName(), info.ns, info.name);
-    if (!cur) return fail(Error::notFound(fmt::format("{} \"{}\" not found", r.storageName(), info.name)), r, info.name);
+    if (!cur) return fail(notFound(r, info.name), r, info.name);
     bool deleted = false;
     auto e = deleteObject(r, cur, *opts, *dry, deleted);
     if (!e && e.error().reason == "Conflict" && e.error().message.find("Precondition") == std::string::npos) continue;
-    if (!e && e.error().code == 404) return fail(e.error(), r, info.name);
     if (!e) return fail(e.error(), r, info.name);
     if (deleted && !(r.group.empty() && r.plural == "pods")) {
       json::value d = details(r, info.name);
@@ -680,7 +695,7 @@ net::Response Rest::remove(const net::Request& req, const Target& t) {
     }
     return objectResponse(req, r, 200, *e, clock_.now());
   }
-  return fail(Error::conflict("too many concurrent updates"), r, info.name);
+  return fail(tooManyConflicts(r, info.name), r, info.name);
 }
 
 net::Response Rest::removeCollection(const net::Request& req, const Target& t) {
@@ -713,41 +728,48 @@ net::Response Rest::bind(const net::Request& req, const Target& t) {
   if (!body) return errorResponse(body.error());
   std::string node(stringAt(*body, {"target", "name"}));
   std::string_view kind = stringAt(*body, {"target", "kind"});
-  if (node.empty()) return fail(Error::invalid(fmt::format("Binding \"{}\" is invalid: target.name: Required value", info.name)), r, info.name);
+  if (node.empty())
+    return fail(Error::invalid(fmt::format("Binding \"{}\" is invalid: target.name: Required value", info.name)), r,
+                info.name);
   if (!kind.empty() && kind != "Node")
-    return fail(Error::invalid(fmt::format("Binding \"{}\" is invalid: target.kind: Unsupported value: \"{}\": supported values: \"Node\"", info.name, kind)), r, info.name);
-  for (int attempt = 0; attempt < kConflictRetries; ++attempt) {
-    auto cur = store_.get(r.storageName(), info.ns, info.name);
-    if (!cur) return fail(Error::notFound(fmt::format("pods \"{}\" not found", info.name)), r, info.name);
+    return fail(Error::invalid(fmt::format(
+                    "Binding \"{}\" is invalid: target.kind: Unsupported value: \"{}\": supported values: \"Node\"",
+                    info.name, kind)),
+                r, info.name);
+  auto e = guaranteedUpdate(r, info, *dry, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
     json::object pod = parseEntry(cur);
+    auto refuse = [&](std::string why) {
+      return Error::conflict(fmt::format("Operation cannot be fulfilled on pods/binding \"{}\": {}", info.name, why));
+    };
     if (findPath(pod, {"metadata", "deletionTimestamp"}))
-      return fail(Error::conflict(fmt::format("Operation cannot be fulfilled on pods/binding \"{}\": pod {} is being deleted, cannot be assigned to a host", info.name, info.name)), r, info.name);
+      return refuse(fmt::format("pod {} is being deleted, cannot be assigned to a host", info.name));
     if (auto existing = stringAt(pod, {"spec", "nodeName"}); !existing.empty())
-      return fail(Error::conflict(fmt::format("Operation cannot be fulfilled on pods/binding \"{}\": pod {} is already assigned to node \"{}\"", info.name, info.name, existing)), r, info.name);
+      return refuse(fmt::format("pod {} is already assigned to node \"{}\"", info.name, existing));
     ensureObject(pod, "spec")["nodeName"] = node;
     if (const auto* ann = objectAt(*body, {"metadata", "annotations"})) {
       auto& podAnn = ensureObject(ensureObject(pod, "metadata"), "annotations");
       for (const auto& [k, v] : *ann) podAnn[k] = v;
     }
-    auto& status = ensureObject(pod, "status");
-    auto& conds = status["conditions"];
+    auto& conds = ensureObject(pod, "status")["conditions"];
     if (!conds.is_array()) conds = json::array();
-    json::object scheduled{{"type", "PodScheduled"}, {"status", "True"}, {"lastProbeTime", nullptr},
+    json::object scheduled{{"type", "PodScheduled"},
+                           {"status", "True"},
+                           {"lastProbeTime", nullptr},
                            {"lastTransitionTime", formatTime(clock_.now())}};
     bool replaced = false;
     for (auto& c : conds.as_array()) {
       if (stringAt(c, {"type"}) != "PodScheduled") continue;
-      if (stringAt(c, {"status"}) == "True") scheduled["lastTransitionTime"] = std::string(stringAt(c, {"lastTransitionTime"}));
+      // The transition time moves only when the status changes.
+      if (stringAt(c, {"status"}) == "True")
+        scheduled["lastTransitionTime"] = std::string(stringAt(c, {"lastTransitionTime"}));
       c = scheduled;
       replaced = true;
     }
     if (!replaced) conds.as_array().push_back(scheduled);
-    auto e = commitUpdate(r, cur, std::move(pod), *dry);
-    if (!e && e.error().reason == "Conflict") continue;
-    if (!e) return fail(e.error(), r, info.name);
-    return successStatus(201, nullptr);
-  }
-  return fail(Error::conflict("too many concurrent updates"), r, info.name);
+    return pod;
+  });
+  if (!e) return fail(e.error(), r, info.name);
+  return successStatus(201, nullptr);
 }
 
 }  // namespace kwok::apiserver

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 
 #include "api/catalog.h"
 #include "apiserver/request_info.h"
@@ -41,10 +42,16 @@ class Rest {
   // removed the last finalizer of an object being deleted.
   Result<store::EntryPtr> commitUpdate(const api::Resource& r, const store::EntryPtr& cur, json::object obj,
                                        bool dryRun);
+  // Reads the current object, lets `mutate` compute its new state (update
+  // semantics applied), and commits it; when `retryConflicts`, a write
+  // that lost a race with another writer starts over (kube's GuaranteedUpdate).
+  using Mutator = std::function<Result<json::object>(const store::EntryPtr& current)>;
+  Result<store::EntryPtr> guaranteedUpdate(const api::Resource& r, const RequestInfo& info, bool dryRun,
+                                           bool retryConflicts, const Mutator& mutate);
   Result<store::EntryPtr> createObject(const api::Resource& r, json::object obj, std::string_view ns, bool dryRun);
   // Deletes or marks for deletion, per the type's rules. `deleted` tells which.
-  Result<store::EntryPtr> deleteObject(const api::Resource& r, const store::EntryPtr& cur,
-                                       const json::object& options, bool dryRun, bool& deleted);
+  Result<store::EntryPtr> deleteObject(const api::Resource& r, const store::EntryPtr& cur, const json::object& options,
+                                       bool dryRun, bool& deleted);
 
   store::Store& store_;
   const api::Catalog& catalog_;

@@ -1,5 +1,10 @@
 #include "apiserver/server.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
 #include "api/catalog.h"
 #include "apiserver/discovery.h"
 #include "apiserver/indexer.h"
@@ -10,11 +15,6 @@
 #include "core/random.h"
 #include "net/http_server.h"
 #include "store/store.h"
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
-#include <atomic>
 
 namespace kwok::apiserver {
 namespace {
@@ -40,7 +40,8 @@ class Server final : public ApiServer {
     auto http = net::HttpServer::listen(so, [this](net::Request& req, net::Responder& res) { serve(req, res); });
     if (!http) return http.error();
     http_ = std::move(*http);
-    std::string host = opts_.bindAddress.find(':') != std::string::npos ? "[" + opts_.bindAddress + "]" : opts_.bindAddress;
+    std::string host =
+        opts_.bindAddress.find(':') != std::string::npos ? "[" + opts_.bindAddress + "]" : opts_.bindAddress;
     discovery_ = std::make_unique<Discovery>(api::Catalog::builtin(), fmt::format("{}:{}", host, http_->port()));
     http_->start();
     return {};
@@ -69,6 +70,7 @@ class Server final : public ApiServer {
 
   void stop() override {
     stopping_ = true;
+    if (store_) store_->closeWatches();
     if (http_) http_->stop();
     http_.reset();
     store_.reset();
@@ -87,7 +89,8 @@ class Server final : public ApiServer {
     }
     if (auto d = discovery_->handle(path)) return res.send(std::move(*d));
     RequestInfo info = parseRequestInfo(req);
-    if (!info.isResource) return res.send(errorResponse(Error::notFound("the server could not find the requested resource")));
+    if (!info.isResource)
+      return res.send(errorResponse(Error::notFound("the server could not find the requested resource")));
     rest_.handle(req, info, res);
     SPDLOG_DEBUG("{} {} {}", req.method, req.target, req.peer.user);
   }

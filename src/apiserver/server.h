@@ -11,8 +11,8 @@ namespace kwok::apiserver {
 
 struct Options {
   std::string bindAddress = "127.0.0.1";
-  std::uint16_t port = 6443;  // 0: any free port
-  bool tls = true;            // false: plain HTTP without authentication (debugging)
+  std::uint16_t port = 6443;    // 0: any free port
+  bool tls = true;              // false: plain HTTP without authentication (debugging)
   std::string certPem, keyPem;  // serving certificate
   std::string clientCaPem;      // verifies client certificates
   std::string storePath;        // the SQLite file

@@ -14,12 +14,14 @@ std::string humanDuration(std::chrono::seconds d) {
   if (seconds < 0) return "0s";
   if (seconds < 120) return fmt::format("{}s", seconds);
   long long minutes = seconds / 60;
-  if (minutes < 10) return seconds % 60 == 0 ? fmt::format("{}m", minutes) : fmt::format("{}m{}s", minutes, seconds % 60);
+  if (minutes < 10)
+    return seconds % 60 == 0 ? fmt::format("{}m", minutes) : fmt::format("{}m{}s", minutes, seconds % 60);
   if (minutes < 180) return fmt::format("{}m", minutes);
   long long hours = minutes / 60;
   if (hours < 8) return minutes % 60 == 0 ? fmt::format("{}h", hours) : fmt::format("{}h{}m", hours, minutes % 60);
   if (hours < 48) return fmt::format("{}h", hours);
-  if (hours < 24 * 8) return hours % 24 == 0 ? fmt::format("{}d", hours / 24) : fmt::format("{}d{}h", hours / 24, hours % 24);
+  if (hours < 24 * 8)
+    return hours % 24 == 0 ? fmt::format("{}d", hours / 24) : fmt::format("{}d{}h", hours / 24, hours % 24);
   if (hours < 24 * 365 * 2) return fmt::format("{}d", hours / 24);
   if (hours < 24 * 365 * 8) {
     long long days = (hours / 24) % 365;
@@ -38,8 +40,11 @@ struct Printer {
 };
 
 json::object column(std::string name, std::string type = "string", int priority = 0, std::string format = "") {
-  return {{"name", std::move(name)}, {"type", std::move(type)}, {"format", std::move(format)},
-          {"description", ""},       {"priority", priority}};
+  return {{"name", std::move(name)},
+          {"type", std::move(type)},
+          {"format", std::move(format)},
+          {"description", ""},
+          {"priority", priority}};
 }
 
 std::string age(const json::object& obj, SystemTime now) {
@@ -87,8 +92,8 @@ std::string podStatusReason(const json::object& pod, int& ready, int& restarts) 
       restarts += static_cast<int>(intAt(cs, {"restartCount"}));
       const auto* term = findPath(cs, {"state", "terminated"});
       if (term && intAt(*term, {"exitCode"}) == 0) continue;
-      if (findPath(cs, {"state", "running"}) && findPath(cs, {"started"}) &&
-          findPath(cs, {"started"})->is_bool() && findPath(cs, {"started"})->get_bool())
+      if (findPath(cs, {"state", "running"}) && findPath(cs, {"started"}) && findPath(cs, {"started"})->is_bool() &&
+          findPath(cs, {"started"})->get_bool())
         continue;  // a running sidecar
       if (term) {
         reason = "Init:" + exitReason(*term);
@@ -259,7 +264,8 @@ std::string selectorText(const json::object& obj) {
   if (!sel || !sel->is_object()) return "<none>";
   std::vector<std::string> parts;
   if (const auto* ml = objectAt(*sel, {"matchLabels"}))
-    for (const auto& [k, v] : *ml) parts.push_back(fmt::format("{}={}", std::string(k), v.is_string() ? std::string(v.get_string()) : toJson(v)));
+    for (const auto& [k, v] : *ml)
+      parts.push_back(fmt::format("{}={}", std::string(k), v.is_string() ? std::string(v.get_string()) : toJson(v)));
   if (const auto* exprs = arrayAt(*sel, {"matchExpressions"})) {
     for (const auto& e : *exprs) {
       std::string op(stringAt(e, {"operator"}));
@@ -267,9 +273,12 @@ std::string selectorText(const json::object& obj) {
       std::vector<std::string> vals;
       if (const auto* vs = arrayAt(e, {"values"}))
         for (const auto& v : *vs) vals.emplace_back(v.is_string() ? std::string(v.get_string()) : toJson(v));
-      if (op == "Exists") parts.push_back(key);
-      else if (op == "DoesNotExist") parts.push_back("!" + key);
-      else parts.push_back(fmt::format("{} {} ({})", key, op == "In" ? "in" : "notin", fmt::join(vals, ",")));
+      if (op == "Exists")
+        parts.push_back(key);
+      else if (op == "DoesNotExist")
+        parts.push_back("!" + key);
+      else
+        parts.push_back(fmt::format("{} {} ({})", key, op == "In" ? "in" : "notin", fmt::join(vals, ",")));
     }
   }
   return parts.empty() ? "<none>" : fmt::format("{}", fmt::join(parts, ","));
@@ -294,15 +303,15 @@ std::map<std::string, Printer, std::less<>> printers() {
   std::map<std::string, Printer, std::less<>> p;
   auto nameCol = column("Name", "string", 0, "name");
   auto ageCol = column("Age");
-  p["pods"] = {{nameCol, column("Ready"), column("Status"), column("Restarts"), ageCol, column("IP", "string", 1),
-                column("Node", "string", 1), column("Nominated Node", "string", 1),
-                column("Readiness Gates", "string", 1)},
-               podCells};
-  p["nodes"] = {{nameCol, column("Status"), column("Roles"), ageCol, column("Version"),
-                 column("Internal-IP", "string", 1), column("External-IP", "string", 1),
-                 column("OS-Image", "string", 1), column("Kernel-Version", "string", 1),
-                 column("Container-Runtime", "string", 1)},
-                nodeCells};
+  p["pods"] = {
+      {nameCol, column("Ready"), column("Status"), column("Restarts"), ageCol, column("IP", "string", 1),
+       column("Node", "string", 1), column("Nominated Node", "string", 1), column("Readiness Gates", "string", 1)},
+      podCells};
+  p["nodes"] = {
+      {nameCol, column("Status"), column("Roles"), ageCol, column("Version"), column("Internal-IP", "string", 1),
+       column("External-IP", "string", 1), column("OS-Image", "string", 1), column("Kernel-Version", "string", 1),
+       column("Container-Runtime", "string", 1)},
+      nodeCells};
   p["namespaces"] = {{nameCol, column("Status"), ageCol}, [](const json::object& o, SystemTime now) {
                        return json::array{name(o), std::string(stringAt(o, {"status", "phase"})), age(o, now)};
                      }};
@@ -316,22 +325,25 @@ std::map<std::string, Printer, std::less<>> printers() {
                        if (const auto* d = objectAt(o, {"binaryData"})) n += d->size();
                        return json::array{name(o), n, age(o, now)};
                      }};
-  p["secrets"] = {{nameCol, column("Type"), column("Data", "integer"), ageCol}, [](const json::object& o, SystemTime now) {
+  p["secrets"] = {{nameCol, column("Type"), column("Data", "integer"), ageCol},
+                  [](const json::object& o, SystemTime now) {
                     std::size_t n = 0;
                     if (const auto* d = objectAt(o, {"data"})) n += d->size();
                     return json::array{name(o), std::string(stringAt(o, {"type"}, "Opaque")), n, age(o, now)};
                   }};
-  p["leases.coordination.k8s.io"] = {{nameCol, column("Holder"), ageCol}, [](const json::object& o, SystemTime now) {
-                                       return json::array{name(o), std::string(stringAt(o, {"spec", "holderIdentity"})),
-                                                          age(o, now)};
-                                     }};
+  p["leases.coordination.k8s.io"] = {
+      {nameCol, column("Holder"), ageCol}, [](const json::object& o, SystemTime now) {
+        return json::array{name(o), std::string(stringAt(o, {"spec", "holderIdentity"})), age(o, now)};
+      }};
   p["serviceaccounts"] = {{nameCol, column("Secrets", "integer"), ageCol}, [](const json::object& o, SystemTime now) {
                             const auto* s = arrayAt(o, {"secrets"});
                             return json::array{name(o), s ? s->size() : 0, age(o, now)};
                           }};
-  json::array wideCols{column("Containers", "string", 1), column("Images", "string", 1), column("Selector", "string", 1)};
+  json::array wideCols{column("Containers", "string", 1), column("Images", "string", 1),
+                       column("Selector", "string", 1)};
   p["deployments.apps"] = {
-      concat({nameCol, column("Ready"), column("Up-to-date", "integer"), column("Available", "integer"), ageCol}, wideCols),
+      concat({nameCol, column("Ready"), column("Up-to-date", "integer"), column("Available", "integer"), ageCol},
+             wideCols),
       [](const json::object& o, SystemTime now) {
         return concat({name(o), fmt::format("{}/{}", intAt(o, {"status", "readyReplicas"}), desiredReplicas(o)),
                        intAt(o, {"status", "updatedReplicas"}), intAt(o, {"status", "availableReplicas"}), age(o, now)},
@@ -361,7 +373,8 @@ std::map<std::string, Printer, std::less<>> printers() {
       [](const json::object& o, SystemTime now) {
         std::vector<std::string> sel;
         if (const auto* ns = objectAt(o, {"spec", "template", "spec", "nodeSelector"}))
-          for (const auto& [k, v] : *ns) sel.push_back(fmt::format("{}={}", std::string(k), v.is_string() ? std::string(v.get_string()) : ""));
+          for (const auto& [k, v] : *ns)
+            sel.push_back(fmt::format("{}={}", std::string(k), v.is_string() ? std::string(v.get_string()) : ""));
         return concat({name(o), intAt(o, {"status", "desiredNumberScheduled"}),
                        intAt(o, {"status", "currentNumberScheduled"}), intAt(o, {"status", "numberReady"}),
                        intAt(o, {"status", "updatedNumberScheduled"}), intAt(o, {"status", "numberAvailable"}),
@@ -376,11 +389,16 @@ std::map<std::string, Printer, std::less<>> printers() {
           for (const auto& c : *conds) {
             if (stringAt(c, {"status"}) != "True") continue;
             auto t = stringAt(c, {"type"});
-            if (t == "Complete") status = "Complete";
-            else if (t == "Failed") status = "Failed";
-            else if (t == "Suspended") status = "Suspended";
-            else if (t == "FailureTarget") status = "FailureTarget";
-            else if (t == "SuccessCriteriaMet") status = "SuccessCriteriaMet";
+            if (t == "Complete")
+              status = "Complete";
+            else if (t == "Failed")
+              status = "Failed";
+            else if (t == "Suspended")
+              status = "Suspended";
+            else if (t == "FailureTarget")
+              status = "FailureTarget";
+            else if (t == "SuccessCriteriaMet")
+              status = "SuccessCriteriaMet";
           }
         std::int64_t completions = findPath(o, {"spec", "completions"}) ? intAt(o, {"spec", "completions"}) : 1;
         std::string duration;

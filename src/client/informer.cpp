@@ -1,10 +1,10 @@
 #include "client/informer.h"
 
-#include "core/random.h"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+
+#include "core/random.h"
 
 namespace kwok::client {
 
@@ -15,7 +15,9 @@ Informer::Informer(RestClient& client, std::string path, std::string query, Hand
 
 Informer::~Informer() { stop(); }
 
-void Informer::start() { thread_ = std::thread([this] { run(); }); }
+void Informer::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Informer::stop() {
   {
@@ -69,8 +71,9 @@ bool Informer::watchFrom(std::string& rv) {
     if (stopped_) return true;
     activeCancel_ = &cancel;
   }
-  std::string url = path_ + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=" +
-                    std::to_string(300 + randomBelow(60)) + "&resourceVersion=" + rv;
+  std::string url = path_ +
+                    "?watch=true&allowWatchBookmarks=true&timeoutSeconds=" + std::to_string(300 + randomBelow(60)) +
+                    "&resourceVersion=" + rv;
   if (!query_.empty()) url += "&" + query_;
   bool relist = false;
   auto st = client_.watch(
@@ -78,8 +81,10 @@ bool Informer::watchFrom(std::string& rv) {
       [&](WatchEvent&& ev) {
         if (ev.type == "ERROR") {
           auto code = findPath(ev.object, {"code"});
-          if (code && code->is_int64() && code->get_int64() == 410) relist = true;
-          else spdlog::warn("watch {}: {}", path_, stringAt(ev.object, {"message"}));
+          if (code && code->is_int64() && code->get_int64() == 410)
+            relist = true;
+          else
+            spdlog::warn("watch {}: {}", path_, stringAt(ev.object, {"message"}));
           return false;
         }
         std::string newRv(stringAt(ev.object, {"metadata", "resourceVersion"}));

@@ -4,8 +4,8 @@
 
 namespace kwok::client {
 
-std::string resourcePath(std::string_view group, std::string_view version, std::string_view plural,
-                         std::string_view ns, std::string_view name, std::string_view subresource) {
+std::string resourcePath(std::string_view group, std::string_view version, std::string_view plural, std::string_view ns,
+                         std::string_view name, std::string_view subresource) {
   std::string p = group.empty() ? fmt::format("/api/{}", version) : fmt::format("/apis/{}/{}", group, version);
   if (!ns.empty()) p += fmt::format("/namespaces/{}", ns);
   p += "/";
@@ -22,7 +22,8 @@ Error errorFromResponse(const net::Response& r) {
     e.reason = stringAt(*body, {"reason"});
     e.message = stringAt(*body, {"message"});
   }
-  if (e.message.empty()) e.message = fmt::format("the server responded with status {}: {}", r.status, r.body.substr(0, 200));
+  if (e.message.empty())
+    e.message = fmt::format("the server responded with status {}: {}", r.status, r.body.substr(0, 200));
   if (e.reason.empty()) e.reason = r.status == 404 ? "NotFound" : r.status == 409 ? "Conflict" : "Unknown";
   return e;
 }

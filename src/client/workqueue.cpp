@@ -43,8 +43,10 @@ void WorkQueue::promoteDue() {
     std::string key = std::move(delayed_.begin()->second);
     delayed_.erase(delayed_.begin());
     delayedAt_.erase(key);
-    if (processing_.count(key)) dirty_.insert(key);
-    else if (queued_.insert(key).second) queue_.push_back(std::move(key));
+    if (processing_.count(key))
+      dirty_.insert(key);
+    else if (queued_.insert(key).second)
+      queue_.push_back(std::move(key));
   }
 }
 
@@ -54,8 +56,10 @@ std::optional<std::string> WorkQueue::get() {
     if (shutdown_) return std::nullopt;
     promoteDue();
     if (!queue_.empty()) break;
-    if (delayed_.empty()) cv_.wait(lk);
-    else cv_.wait_until(lk, delayed_.begin()->first);
+    if (delayed_.empty())
+      cv_.wait(lk);
+    else
+      cv_.wait_until(lk, delayed_.begin()->first);
   }
   std::string key = std::move(queue_.front());
   queue_.pop_front();

@@ -29,29 +29,26 @@ int digits(std::string_view s, std::size_t pos, std::size_t n) {
 
 std::string formatTime(SystemTime t) {
   std::tm tm = utc(t);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min, tm.tm_sec);
 }
 
 std::string formatMicroTime(SystemTime t) {
   std::tm tm = utc(t);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                    t - std::chrono::floor<std::chrono::seconds>(t))
-                    .count();
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(t - std::chrono::floor<std::chrono::seconds>(t)).count();
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
 }
 
 std::optional<SystemTime> parseTime(std::string_view s) {
   // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-      s[13] != ':' || s[16] != ':')
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
     return std::nullopt;
   int Y = digits(s, 0, 4), M = digits(s, 5, 2), D = digits(s, 8, 2);
   int h = digits(s, 11, 2), m = digits(s, 14, 2), sec = digits(s, 17, 2);
   // Second 60 is valid RFC 3339, but Go's time.Parse rejects it and so do we.
-  if (Y < 0 || M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 || m < 0 || m > 59 ||
-      sec < 0 || sec > 59)
+  if (Y < 0 || M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59)
     return std::nullopt;
   std::size_t pos = 19;
   std::chrono::nanoseconds frac{0};
@@ -82,8 +79,7 @@ std::optional<SystemTime> parseTime(std::string_view s) {
   using namespace std::chrono;
   auto days = sys_days(year(Y) / month(M) / day(D));
   if (!(year(Y) / month(M) / day(D)).ok()) return std::nullopt;
-  auto tp = time_point_cast<system_clock::duration>(days + hours(h) + minutes(m) + seconds(sec) -
-                                                    seconds(offset));
+  auto tp = time_point_cast<system_clock::duration>(days + hours(h) + minutes(m) + seconds(sec) - seconds(offset));
   return tp + duration_cast<system_clock::duration>(frac);
 }
 
@@ -106,8 +102,10 @@ std::optional<std::chrono::nanoseconds> parseGoDuration(std::string_view s) {
         dot = true;
       } else {
         digits = true;
-        if (dot) scale /= 10, v += (s[i] - '0') * scale;
-        else v = v * 10 + (s[i] - '0');
+        if (dot)
+          scale /= 10, v += (s[i] - '0') * scale;
+        else
+          v = v * 10 + (s[i] - '0');
       }
       ++i;
     }
@@ -116,13 +114,20 @@ std::optional<std::chrono::nanoseconds> parseGoDuration(std::string_view s) {
     while (u < s.size() && !(s[u] >= '0' && s[u] <= '9') && s[u] != '.') ++u;
     std::string_view unit = s.substr(i, u - i);
     long double mult;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs") mult = 1e3;
-    else if (unit == "ms") mult = 1e6;
-    else if (unit == "s") mult = 1e9;
-    else if (unit == "m") mult = 60e9;
-    else if (unit == "h") mult = 3600e9;
-    else return std::nullopt;
+    if (unit == "ns")
+      mult = 1;
+    else if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs")
+      mult = 1e3;
+    else if (unit == "ms")
+      mult = 1e6;
+    else if (unit == "s")
+      mult = 1e9;
+    else if (unit == "m")
+      mult = 60e9;
+    else if (unit == "h")
+      mult = 3600e9;
+    else
+      return std::nullopt;
     total += v * mult;
     s.remove_prefix(u);
   }

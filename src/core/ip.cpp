@@ -1,7 +1,6 @@
 #include "core/ip.h"
 
 #include <arpa/inet.h>
-
 #include <fmt/format.h>
 
 namespace kwok {
@@ -72,8 +71,8 @@ std::optional<Cidr> Cidr::parse(std::string_view text) {
   c.network = *ip;
   int hostBits = ip->bits() - prefix;
   if (hostBits > 0) {
-    unsigned __int128 hostMask = hostBits >= 128 ? ~static_cast<unsigned __int128>(0)
-                                                 : (static_cast<unsigned __int128>(1) << hostBits) - 1;
+    unsigned __int128 hostMask =
+        hostBits >= 128 ? ~static_cast<unsigned __int128>(0) : (static_cast<unsigned __int128>(1) << hostBits) - 1;
     c.network.value &= ~hostMask & familyMask(ip->v6);
   }
   return c;

@@ -1,10 +1,9 @@
 #include "core/json.h"
 
-#include <boost/json/stream_parser.hpp>
-#include <boost/json/serialize.hpp>
-
 #include <fmt/format.h>
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/stream_parser.hpp>
 #include <charconv>
 #include <cmath>
 
@@ -34,9 +33,8 @@ void appendDouble(std::string& out, double d) {
   double a = std::fabs(d);
   bool exponent = a != 0 && (a < 1e-6 || a >= 1e21);
   char buf[64];
-  auto end = std::to_chars(buf, buf + sizeof buf, d,
-                           exponent ? std::chars_format::scientific : std::chars_format::fixed)
-                 .ptr;
+  auto end =
+      std::to_chars(buf, buf + sizeof buf, d, exponent ? std::chars_format::scientific : std::chars_format::fixed).ptr;
   std::string_view s(buf, static_cast<std::size_t>(end - buf));
   if (auto e = s.find("e-0"); e != std::string_view::npos && e + 4 == s.size()) {
     out.append(s.substr(0, e + 2)).append(s.substr(e + 3));  // "e-07" -> "e-7", as Go does

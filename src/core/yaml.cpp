@@ -1,11 +1,9 @@
 #include "core/yaml.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json.hpp>
-
-#include <fmt/format.h>
-
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -34,20 +32,28 @@ bool parseGoInt(std::string s, json::value& out) {
   int base = 10;
   if (s.size() - i > 1 && s[i] == '0') {
     char p = s[i + 1];
-    if (p == 'x' || p == 'X') base = 16, i += 2;
-    else if (p == 'o' || p == 'O') base = 8, i += 2;
-    else if (p == 'b' || p == 'B') base = 2, i += 2;
-    else base = 8, i += 1;
+    if (p == 'x' || p == 'X')
+      base = 16, i += 2;
+    else if (p == 'o' || p == 'O')
+      base = 8, i += 2;
+    else if (p == 'b' || p == 'B')
+      base = 2, i += 2;
+    else
+      base = 8, i += 1;
   }
   if (i >= s.size()) return false;
   unsigned long long mag = 0;
   for (; i < s.size(); ++i) {
     char c = s[i];
     int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return false;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else
+      return false;
     if (d >= base) return false;
     if (mag > (std::numeric_limits<unsigned long long>::max() - d) / base) return false;
     mag = mag * base + d;
@@ -217,8 +223,10 @@ bool needsQuotes(std::string_view s) {
 void emitScalar(std::string& out, const json::value& v) {
   if (v.is_string()) {
     std::string_view s = v.get_string();
-    if (needsQuotes(s)) out += json::serialize(v);  // JSON strings are valid YAML
-    else out += s;
+    if (needsQuotes(s))
+      out += json::serialize(v);  // JSON strings are valid YAML
+    else
+      out += s;
   } else {
     out += toJson(v);
   }
@@ -248,8 +256,10 @@ void emitObject(std::string& out, const json::object& o, int indent, bool firstI
       emit(out, v, v.is_array() ? indent : indent + 2);
     } else {
       out += ' ';
-      if (isEmptyCollection(v)) out += v.is_object() ? "{}" : "[]";
-      else emitScalar(out, v);
+      if (isEmptyCollection(v))
+        out += v.is_object() ? "{}" : "[]";
+      else
+        emitScalar(out, v);
       out += '\n';
     }
   }
@@ -268,8 +278,10 @@ void emit(std::string& out, const json::value& v, int indent) {
         out += '\n';
         emit(out, item, indent + 2);
       } else {
-        if (isEmptyCollection(item)) out += item.is_object() ? "{}" : "[]";
-        else emitScalar(out, item);
+        if (isEmptyCollection(item))
+          out += item.is_object() ? "{}" : "[]";
+        else
+          emitScalar(out, item);
         out += '\n';
       }
     }

@@ -1,14 +1,7 @@
 #include "kwokctl/cluster.h"
 
-#include "client/kubeconfig.h"
-#include "core/yaml.h"
-#include "kwokctl/pki.h"
-#include "kwokctl/process.h"
-#include "net/http_client.h"
-
-#include <fmt/format.h>
-
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +9,12 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include "client/kubeconfig.h"
+#include "core/yaml.h"
+#include "kwokctl/pki.h"
+#include "kwokctl/process.h"
+#include "net/http_client.h"
 
 namespace kwok::kwokctl {
 
@@ -28,9 +27,13 @@ std::string workDirectory() {
   return (fs::path(home && *home ? home : "/root") / ".kwok").string();
 }
 
-std::string clusterDirectory(const std::string& name) { return (fs::path(workDirectory()) / "clusters" / name).string(); }
+std::string clusterDirectory(const std::string& name) {
+  return (fs::path(workDirectory()) / "clusters" / name).string();
+}
 
-std::string clusterKubeconfig(const std::string& name) { return (fs::path(clusterDirectory(name)) / "kubeconfig.yaml").string(); }
+std::string clusterKubeconfig(const std::string& name) {
+  return (fs::path(clusterDirectory(name)) / "kubeconfig.yaml").string();
+}
 
 std::string contextName(const std::string& cluster) { return "kwok-" + cluster; }
 
@@ -56,11 +59,10 @@ json::value ClusterConfig::toJson() const {
   return json::object{{"apiVersion", "config.kwok.x-k8s.io/v1alpha1"},
                       {"kind", "KwokctlConfiguration"},
                       {"metadata", json::object{{"name", name}}},
-                      {"options",
-                       json::object{{"runtime", "binary"},
-                                    {"kubeApiserverPort", apiserverPort},
-                                    {"kwokControllerPort", kwokControllerPort},
-                                    {"nodeLeaseDurationSeconds", nodeLeaseDurationSeconds}}},
+                      {"options", json::object{{"runtime", "binary"},
+                                               {"kubeApiserverPort", apiserverPort},
+                                               {"kwokControllerPort", kwokControllerPort},
+                                               {"nodeLeaseDurationSeconds", nodeLeaseDurationSeconds}}},
                       {"components", std::move(comps)}};
 }
 
@@ -103,7 +105,8 @@ Result<ClusterConfig> ClusterConfig::load(const std::string& clusterName) {
 
 namespace {
 
-Status writeFile(const fs::path& p, const std::string& content, fs::perms perms = fs::perms::owner_read | fs::perms::owner_write) {
+Status writeFile(const fs::path& p, const std::string& content,
+                 fs::perms perms = fs::perms::owner_read | fs::perms::owner_write) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   if (!out || !(out << content) || !out.flush()) return Error::internal(fmt::format("cannot write {}", p.string()));
   std::error_code ec;
@@ -154,8 +157,13 @@ Result<Pki> makePki(const fs::path& dir) {
   if (!ca) return ca.error();
   p.ca = *ca;
   auto issue = [&](pki::CertRequest req) { return pki::issueCertificate(p.ca, req); };
-  pki::CertRequest serving{"kwok-apiserver", {}, {"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
-                           {"127.0.0.1", "::1"}, false, true, 3650};
+  pki::CertRequest serving{"kwok-apiserver",
+                           {},
+                           {"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
+                           {"127.0.0.1", "::1"},
+                           false,
+                           true,
+                           3650};
   auto apiserver = issue(serving);
   auto admin = issue({"kwok-admin", {"system:masters"}, {}, {}, true, false, 3650});
   auto cm = issue({"system:kube-controller-manager", {"system:masters"}, {}, {}, true, false, 3650});
@@ -180,8 +188,8 @@ std::string kubeconfigYaml(const std::string& context, const std::string& server
   return jsonToYaml(makeKubeconfig(context, server, caPem, context, user.certPem, user.keyPem));
 }
 
-Status waitHealthy(const std::string& url, const std::string& caPem, std::chrono::milliseconds timeout,
-                   pid_t pid, const std::string& logFile) {
+Status waitHealthy(const std::string& url, const std::string& caPem, std::chrono::milliseconds timeout, pid_t pid,
+                   const std::string& logFile) {
   net::ClientOptions opts;
   opts.url = url;
   opts.caPem = caPem;
@@ -263,9 +271,16 @@ Status createCluster(const CreateOptions& o, const ProgressFn& progress) {
     cfg.kwokControllerPort = *kp;
     server = fmt::format("https://127.0.0.1:{}", cfg.apiserverPort);
     std::string ctx = contextName(o.name);
-    if (auto s = writeFile(dir / "kubeconfig.yaml", kubeconfigYaml(ctx, server, pki.ca.certPem, pki.admin)); !s) return s;
-    if (auto s = writeFile(dir / "kubeconfig.kwok-controller.yaml", kubeconfigYaml(ctx, server, pki.ca.certPem, pki.kwokController)); !s) return s;
-    if (auto s = writeFile(dir / "kubeconfig.kwok-controller-manager.yaml", kubeconfigYaml(ctx, server, pki.ca.certPem, pki.controllerManager)); !s) return s;
+    if (auto s = writeFile(dir / "kubeconfig.yaml", kubeconfigYaml(ctx, server, pki.ca.certPem, pki.admin)); !s)
+      return s;
+    if (auto s = writeFile(dir / "kubeconfig.kwok-controller.yaml",
+                           kubeconfigYaml(ctx, server, pki.ca.certPem, pki.kwokController));
+        !s)
+      return s;
+    if (auto s = writeFile(dir / "kubeconfig.kwok-controller-manager.yaml",
+                           kubeconfigYaml(ctx, server, pki.ca.certPem, pki.controllerManager));
+        !s)
+      return s;
     cfg.components = {
         {"kwok-apiserver",
          {*apiserverBin, "--bind-address=127.0.0.1", fmt::format("--secure-port={}", cfg.apiserverPort),
@@ -295,7 +310,8 @@ Status createCluster(const CreateOptions& o, const ProgressFn& progress) {
       started.push_back(comp);
       if (auto s = writeFile(dir / "pids" / (comp.name + ".pid"), std::to_string(*pid) + "\n"); !s) return s;
       // Later components need the API: wait for the API server before going on.
-      if (comp.name == "kwok-apiserver") return waitHealthy(comp.healthUrl, pki.ca.certPem, std::chrono::seconds(30), *pid, log);
+      if (comp.name == "kwok-apiserver")
+        return waitHealthy(comp.healthUrl, pki.ca.certPem, std::chrono::seconds(30), *pid, log);
       return {};
     });
     if (!st) return fail(st.error());
@@ -308,7 +324,9 @@ Status createCluster(const CreateOptions& o, const ProgressFn& progress) {
         std::ifstream pidIn(dir / "pids" / (comp.name + ".pid"));
         pid_t pid = 0;
         pidIn >> pid;
-        if (auto s = waitHealthy(comp.healthUrl, pki.ca.certPem, o.wait, pid, (dir / "logs" / (comp.name + ".log")).string()); !s)
+        if (auto s = waitHealthy(comp.healthUrl, pki.ca.certPem, o.wait, pid,
+                                 (dir / "logs" / (comp.name + ".log")).string());
+            !s)
           return s;
       }
       return {};
@@ -318,9 +336,9 @@ Status createCluster(const CreateOptions& o, const ProgressFn& progress) {
 
   st = step(progress, "Setting kubectl context " + contextName(o.name), [&]() -> Status {
     std::string ctx = contextName(o.name);
-    return mergeIntoKubeconfigFile(defaultKubeconfigPath(),
-                                   makeKubeconfig(ctx, server, pki.ca.certPem, ctx, pki.admin.certPem, pki.admin.keyPem),
-                                   ctx);
+    return mergeIntoKubeconfigFile(
+        defaultKubeconfigPath(), makeKubeconfig(ctx, server, pki.ca.certPem, ctx, pki.admin.certPem, pki.admin.keyPem),
+        ctx);
   });
   if (!st) return fail(st.error());
   return {};

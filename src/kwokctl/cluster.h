@@ -23,7 +23,7 @@ std::vector<std::string> listClusters();
 std::string contextName(const std::string& cluster);  // "kwok-<name>"
 
 struct Component {
-  std::string name;  // "kwok-apiserver", "kwok-controller-manager", "kwok-controller"
+  std::string name;                  // "kwok-apiserver", "kwok-controller-manager", "kwok-controller"
   std::vector<std::string> command;  // argv, argv[0] an absolute path
   std::string healthUrl;             // empty: no health endpoint
 };

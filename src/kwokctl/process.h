@@ -2,9 +2,10 @@
 // kwokctl, and stopping exactly the processes we started.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include "core/error.h"

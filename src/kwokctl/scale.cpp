@@ -1,7 +1,5 @@
 #include "kwokctl/scale.h"
 
-#include "core/ip.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,6 +7,8 @@
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include "core/ip.h"
 
 namespace kwok::kwokctl {
 
@@ -113,8 +113,8 @@ Result<json::value> defaultParameters(const std::string& kind) {
 Status applyParam(json::value& params, const std::string& assignment) {
   auto eq = assignment.find('=');
   auto bad = [&](std::string why) {
-    return Error::badRequest(fmt::format("unsupported --param {:?}: {}; the supported form is '.path.to.field=<JSON value>'",
-                                         assignment, why));
+    return Error::badRequest(fmt::format(
+        "unsupported --param {:?}: {}; the supported form is '.path.to.field=<JSON value>'", assignment, why));
   };
   if (eq == std::string::npos || (eq > 0 && assignment[eq - 1] == '|') ||
       (eq + 1 < assignment.size() && assignment[eq + 1] == '='))
@@ -137,7 +137,8 @@ Status applyParam(json::value& params, const std::string& assignment) {
 }
 
 json::value renderNode(const json::value& params, const std::string& name, const std::string& scaleLabel, int index) {
-  std::string arch(stringAt(params, {"nodeInfo", "architecture"})), os(stringAt(params, {"nodeInfo", "operatingSystem"}));
+  std::string arch(stringAt(params, {"nodeInfo", "architecture"})),
+      os(stringAt(params, {"nodeInfo", "operatingSystem"}));
   json::object labels{{"beta.kubernetes.io/arch", arch},
                       {"beta.kubernetes.io/os", os},
                       {"kubernetes.io/arch", arch},
@@ -147,11 +148,13 @@ json::value renderNode(const json::value& params, const std::string& name, const
                       {"node-role.kubernetes.io/agent", ""},
                       {"type", "kwok"},
                       {kScaleLabel, scaleLabel}};
-  json::object meta{{"name", name},
-                    {"annotations", {{"kwok.x-k8s.io/node", "fake"},
-                                     {"node.alpha.kubernetes.io/ttl", "0"},
-                                     {"metrics.k8s.io/resource-metrics-path", fmt::format("/metrics/nodes/{}/metrics/resource", name)}}},
-                    {"labels", std::move(labels)}};
+  json::object meta{
+      {"name", name},
+      {"annotations",
+       {{"kwok.x-k8s.io/node", "fake"},
+        {"node.alpha.kubernetes.io/ttl", "0"},
+        {"metrics.k8s.io/resource-metrics-path", fmt::format("/metrics/nodes/{}/metrics/resource", name)}}},
+      {"labels", std::move(labels)}};
   json::object spec;
   if (const auto* cidrs = arrayAt(params, {"podCIDRs"}); cidrs && !cidrs->empty()) {
     spec["podCIDR"] = addCidr(cidrs->at(0), index);
@@ -162,7 +165,8 @@ json::value renderNode(const json::value& params, const std::string& name, const
   json::object status;
   json::array addresses;
   if (const auto* ips = arrayAt(params, {"nodeIPs"}))
-    for (const auto& ip : *ips) addresses.push_back(json::object{{"address", addIp(ip, index)}, {"type", "InternalIP"}});
+    for (const auto& ip : *ips)
+      addresses.push_back(json::object{{"address", addIp(ip, index)}, {"type", "InternalIP"}});
   if (!addresses.empty()) status["addresses"] = std::move(addresses);
   json::object allocatable, capacity;
   const json::object* cap = objectAt(params, {"capacity"});
@@ -179,14 +183,18 @@ json::value renderNode(const json::value& params, const std::string& name, const
   if (const auto* ni = objectAt(params, {"nodeInfo"}))
     for (const auto& [k, v] : *ni) info[k] = text(v);
   status["nodeInfo"] = std::move(info);
-  return json::object{{"apiVersion", "v1"}, {"kind", "Node"}, {"metadata", std::move(meta)}, {"spec", std::move(spec)},
+  return json::object{{"apiVersion", "v1"},
+                      {"kind", "Node"},
+                      {"metadata", std::move(meta)},
+                      {"spec", std::move(spec)},
                       {"status", std::move(status)}};
 }
 
 json::value renderPod(const json::value& params, const std::string& name, const std::string& ns,
                       const std::string& scaleLabel) {
   json::object spec{{"containers", container(arrayAt(params, {"containers"}))}};
-  if (auto init = container(arrayAt(params, {"initContainers"})); !init.empty()) spec["initContainers"] = std::move(init);
+  if (auto init = container(arrayAt(params, {"initContainers"})); !init.empty())
+    spec["initContainers"] = std::move(init);
   const auto* hn = findPath(params, {"hostNetwork"});
   spec["hostNetwork"] = hn && hn->is_bool() && hn->get_bool();
   if (auto node = stringAt(params, {"nodeName"}); !node.empty()) spec["nodeName"] = node;
@@ -219,8 +227,9 @@ Result<ScaleResult> scale(client::RestClient& client, const ScaleOptions& o) {
     for (const auto& item : *items)
       existing.push_back({std::string(stringAt(item, {"metadata", "creationTimestamp"})),
                           std::string(stringAt(item, {"metadata", "name"}))});
-  std::sort(existing.begin(), existing.end(),
-            [](const Existing& a, const Existing& b) { return std::tie(a.created, a.name) < std::tie(b.created, b.name); });
+  std::sort(existing.begin(), existing.end(), [](const Existing& a, const Existing& b) {
+    return std::tie(a.created, a.name) < std::tie(b.created, b.name);
+  });
 
   // Work items: names to delete (newest first beyond the replica count) or to create.
   std::vector<std::pair<std::string, int>> toCreate;
@@ -251,13 +260,17 @@ Result<ScaleResult> scale(client::RestClient& client, const ScaleOptions& o) {
         const auto& [name, index] = toCreate[i];
         json::value obj = isPod ? renderPod(*params, name, ns, prefix) : renderNode(*params, name, prefix, index);
         auto r = client.post(collection, obj);
-        if (r) ++created;
-        else if (r.error().reason != "AlreadyExists") st = r.error();
+        if (r)
+          ++created;
+        else if (r.error().reason != "AlreadyExists")
+          st = r.error();
       } else if (i - toCreate.size() < toDelete.size()) {
         const auto& name = toDelete[i - toCreate.size()];
         auto r = client.del(collection + "/" + name);
-        if (r) ++deleted;
-        else if (r.error().code != 404) st = r.error();
+        if (r)
+          ++deleted;
+        else if (r.error().code != 404)
+          st = r.error();
       } else {
         return;
       }

@@ -16,9 +16,9 @@
 namespace kwok::kwokctl {
 
 struct ScaleOptions {
-  std::string kind;       // "node" or "pod"
-  std::string name;       // name prefix; defaults to the kind
-  std::string ns;         // pods: namespace ("" = "default")
+  std::string kind;  // "node" or "pod"
+  std::string name;  // name prefix; defaults to the kind
+  std::string ns;    // pods: namespace ("" = "default")
   int replicas = 1;
   std::vector<std::string> params;  // ".path=<JSON value>"
   int serialLength = 6;

@@ -1,11 +1,11 @@
 #include "net/fd_stream.h"
 
 #include <openssl/err.h>
-
-#include <cerrno>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 namespace kwok::net {
 

@@ -9,13 +9,12 @@
 // Internal to src/net: included only by the .cpp files that use Beast.
 #pragma once
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
-
-#include <openssl/ssl.h>
-
 #include <string>
 
 namespace kwok::net {
@@ -41,8 +40,7 @@ class FdStream {
 
   template <class Buffers>
   std::size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {
-    for (auto it = boost::asio::buffer_sequence_begin(buffers);
-         it != boost::asio::buffer_sequence_end(buffers); ++it) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers); ++it) {
       boost::asio::mutable_buffer b = *it;
       if (b.size() > 0) return readRaw(b.data(), b.size(), ec);
     }
@@ -58,8 +56,7 @@ class FdStream {
   }
   template <class Buffers>
   std::size_t write_some(const Buffers& buffers, boost::system::error_code& ec) {
-    for (auto it = boost::asio::buffer_sequence_begin(buffers);
-         it != boost::asio::buffer_sequence_end(buffers); ++it) {
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers); ++it) {
       boost::asio::const_buffer b = *it;
       if (b.size() > 0) return writeRaw(b.data(), b.size(), ec);
     }

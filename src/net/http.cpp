@@ -72,8 +72,7 @@ std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view raw
     if (eq == std::string_view::npos) {
       out.emplace_back(percentDecode(part, true), "");
     } else {
-      out.emplace_back(percentDecode(part.substr(0, eq), true),
-                       percentDecode(part.substr(eq + 1), true));
+      out.emplace_back(percentDecode(part.substr(0, eq), true), percentDecode(part.substr(eq + 1), true));
     }
   }
   return out;

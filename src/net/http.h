@@ -23,9 +23,9 @@ struct PeerIdentity {
 };
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // as sent: path and raw query
-  std::string path;    // percent-decoded path
+  std::string method;                                      // "GET", "POST", ...
+  std::string target;                                      // as sent: path and raw query
+  std::string path;                                        // percent-decoded path
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   Headers headers;
   std::string body;
@@ -34,9 +34,7 @@ struct Request {
 
   // The first value of a query parameter, if present.
   std::optional<std::string_view> param(std::string_view name) const;
-  std::optional<std::string_view> header(std::string_view name) const {
-    return findHeader(headers, name);
-  }
+  std::optional<std::string_view> header(std::string_view name) const { return findHeader(headers, name); }
 };
 
 struct Response {

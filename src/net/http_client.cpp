@@ -1,14 +1,7 @@
 #include "net/http_client.h"
 
-#include "net/fd_stream.h"
-#include "net/tls.h"
-
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
-
-#include <fmt/format.h>
-
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -16,8 +9,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 #include <cstring>
 #include <vector>
+
+#include "net/fd_stream.h"
+#include "net/tls.h"
 
 namespace kwok::net {
 
@@ -63,9 +61,12 @@ struct Endpoint {
 Result<Endpoint> parseUrl(const std::string& url) {
   Endpoint ep;
   std::string_view rest = url;
-  if (rest.starts_with("https://")) rest.remove_prefix(8);
-  else if (rest.starts_with("http://")) rest.remove_prefix(7), ep.tls = false;
-  else return Error::badRequest(fmt::format("server URL {:?} must start with https:// or http://", url));
+  if (rest.starts_with("https://"))
+    rest.remove_prefix(8);
+  else if (rest.starts_with("http://"))
+    rest.remove_prefix(7), ep.tls = false;
+  else
+    return Error::badRequest(fmt::format("server URL {:?} must start with https:// or http://", url));
   rest = rest.substr(0, rest.find('/'));
   ep.hostHeader = std::string(rest);
   if (rest.starts_with("[")) {
@@ -100,8 +101,10 @@ Result<int> connectTcp(const Endpoint& ep, int timeoutMs) {
       rc = ::poll(&p, 1, timeoutMs) == 1 ? 0 : -1;
       int err = 0;
       socklen_t len = sizeof err;
-      if (rc == 0) ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-      else err = ETIMEDOUT;
+      if (rc == 0)
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      else
+        err = ETIMEDOUT;
       if (err != 0) rc = -1, errno = err;
     }
     if (rc == 0) {
@@ -206,8 +209,8 @@ class Client final : public HttpClient {
   }
 
  private:
-  http::request<http::string_body> makeRequest(std::string_view method, std::string_view target,
-                                               const Headers& headers, std::string_view body) {
+  http::request<http::string_body> makeRequest(std::string_view method, std::string_view target, const Headers& headers,
+                                               std::string_view body) {
     http::request<http::string_body> req;
     req.method_string(method);
     req.target(target);

@@ -15,8 +15,8 @@
 namespace kwok::net {
 
 struct ClientOptions {
-  std::string url;  // "https://127.0.0.1:6443" (a path part is ignored)
-  std::string caPem;  // verifies the server; empty with https: system roots
+  std::string url;              // "https://127.0.0.1:6443" (a path part is ignored)
+  std::string caPem;            // verifies the server; empty with https: system roots
   std::string certPem, keyPem;  // client certificate, optional
   bool insecureSkipVerify = false;
   std::string serverName;  // overrides the name checked and sent as SNI
@@ -52,8 +52,8 @@ class HttpClient {
   // keep-alive connection) and reads the whole response. Transport failures
   // are errors with code 503 (reason "ServiceUnavailable"); HTTP error
   // statuses are returned as responses.
-  virtual Result<Response> request(std::string_view method, std::string_view target,
-                                   const Headers& headers = {}, std::string_view body = {}) = 0;
+  virtual Result<Response> request(std::string_view method, std::string_view target, const Headers& headers = {},
+                                   std::string_view body = {}) = 0;
 
   // Sends a request and delivers the body as it arrives: onHead once with
   // the status and headers, then onData for each piece (chunk boundaries are
@@ -61,11 +61,9 @@ class HttpClient {
   // or `cancel` (if given) is cancelled. Blocks the calling thread; uses its
   // own connection. Returns the final status, or an error for transport
   // failures other than cancellation.
-  virtual Result<int> stream(std::string_view method, std::string_view target,
-                             const Headers& headers,
+  virtual Result<int> stream(std::string_view method, std::string_view target, const Headers& headers,
                              const std::function<void(int status, const Headers&)>& onHead,
-                             const std::function<bool(std::string_view)>& onData,
-                             CancelToken* cancel = nullptr) = 0;
+                             const std::function<bool(std::string_view)>& onData, CancelToken* cancel = nullptr) = 0;
 };
 
 }  // namespace kwok::net

@@ -1,26 +1,25 @@
 #include "net/http_server.h"
 
-#include "net/fd_stream.h"
-#include "net/tls.h"
-
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
-
-#include <fmt/format.h>
-
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include "net/fd_stream.h"
+#include "net/tls.h"
 
 namespace kwok::net {
 namespace {
@@ -33,8 +32,7 @@ constexpr int kIoTimeoutMs = 60'000;     // a stalled read or write inside a req
 
 class StreamResponder final : public Responder {
  public:
-  StreamResponder(FdStream& s, unsigned version, bool keepAlive)
-      : s_(s), version_(version), keepAlive_(keepAlive) {}
+  StreamResponder(FdStream& s, unsigned version, bool keepAlive) : s_(s), version_(version), keepAlive_(keepAlive) {}
 
   void send(Response r) override {
     if (done_) return;
@@ -231,41 +229,28 @@ class Server final : public HttpServer {
 };
 
 Result<int> listenOn(const std::string& address, std::uint16_t port, std::uint16_t& boundPort) {
-  bool v6 = address.find(':') != std::string::npos;
-  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+  addrinfo* ai = nullptr;
+  if (::getaddrinfo(address.c_str(), std::to_string(port).c_str(), &hints, &ai) != 0 || !ai)
+    return Error::badRequest(fmt::format("invalid listen address {:?}: use an IP address", address));
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(ai, ::freeaddrinfo);
+  int fd = ::socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Error::internal(fmt::format("socket: {}", std::strerror(errno)));
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_storage ss{};
-  socklen_t len;
-  if (v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(port);
-    if (inet_pton(AF_INET6, address.c_str(), &a->sin6_addr) != 1) {
-      ::close(fd);
-      return Error::badRequest(fmt::format("invalid listen address {:?}", address));
-    }
-    len = sizeof *a;
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    if (inet_pton(AF_INET, address.c_str(), &a->sin_addr) != 1) {
-      ::close(fd);
-      return Error::badRequest(fmt::format("invalid listen address {:?}", address));
-    }
-    len = sizeof *a;
-  }
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd, 1024) != 0) {
+  if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, 1024) != 0) {
     int e = errno;
     ::close(fd);
     return Error::internal(fmt::format("listen on {}:{}: {}", address, port, std::strerror(e)));
   }
-  len = sizeof ss;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  boundPort = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
-                       : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  boundPort = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                              : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
   return fd;
 }
 

@@ -1,15 +1,14 @@
 #include "net/tls.h"
 
-#include "net/fd_stream.h"
-
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include <arpa/inet.h>
-
 #include <csignal>
 #include <memory>
+
+#include "net/fd_stream.h"
 
 namespace kwok::net {
 namespace {
@@ -91,16 +90,18 @@ Result<SSL_CTX*> makeServerTlsContext(const std::string& certPem, const std::str
   return ctx.release();
 }
 
-Result<SSL_CTX*> makeClientTlsContext(const std::string& caPem, const std::string& certPem,
-                                      const std::string& keyPem, bool insecure) {
+Result<SSL_CTX*> makeClientTlsContext(const std::string& caPem, const std::string& certPem, const std::string& keyPem,
+                                      bool insecure) {
   CtxPtr ctx(SSL_CTX_new(TLS_client_method()));
   if (!ctx) return Error::internal("SSL_CTX_new: " + opensslErrors());
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
   if (insecure) {
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
   } else {
-    if (caPem.empty()) SSL_CTX_set_default_verify_paths(ctx.get());
-    else if (auto r = addTrusted(ctx.get(), caPem, "the certificate authority"); !r) return r.error();
+    if (caPem.empty())
+      SSL_CTX_set_default_verify_paths(ctx.get());
+    else if (auto r = addTrusted(ctx.get(), caPem, "the certificate authority"); !r)
+      return r.error();
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   }
   if (!certPem.empty()) {

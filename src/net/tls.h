@@ -20,8 +20,8 @@ Result<SSL_CTX*> makeServerTlsContext(const std::string& certPem, const std::str
 
 // A client context that verifies the server against caPem (or the system
 // roots when empty) unless insecure, and presents certPem/keyPem if given.
-Result<SSL_CTX*> makeClientTlsContext(const std::string& caPem, const std::string& certPem,
-                                      const std::string& keyPem, bool insecure);
+Result<SSL_CTX*> makeClientTlsContext(const std::string& caPem, const std::string& certPem, const std::string& keyPem,
+                                      bool insecure);
 
 // Configures `ssl` to send SNI and check the server's name (DNS or IP).
 Result<void> setClientPeerName(SSL* ssl, const std::string& host);

@@ -1,15 +1,14 @@
 #include "store/sqlite_backend.h"
 
-#include <sqlite3.h>
-
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 namespace kwok::store {
 
 Result<std::unique_ptr<SqliteBackend>> SqliteBackend::open(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
@@ -86,8 +85,8 @@ Status SqliteBackend::forEach(const RowFn& fn) {
 
 Status SqliteBackend::begin() { return exec("BEGIN IMMEDIATE"); }
 
-Status SqliteBackend::put(const std::string& resource, const std::string& ns, const std::string& name,
-                          std::int64_t rev, const std::string& value) {
+Status SqliteBackend::put(const std::string& resource, const std::string& ns, const std::string& name, std::int64_t rev,
+                          const std::string& value) {
   sqlite3_reset(put_);
   sqlite3_bind_text(put_, 1, resource.data(), static_cast<int>(resource.size()), SQLITE_STATIC);
   sqlite3_bind_text(put_, 2, ns.data(), static_cast<int>(ns.size()), SQLITE_STATIC);

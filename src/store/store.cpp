@@ -1,7 +1,5 @@
 #include "store/store.h"
 
-#include "store/sqlite_backend.h"
-
 #include <fmt/format.h>
 
 #include <condition_variable>
@@ -12,6 +10,8 @@
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
+
+#include "store/sqlite_backend.h"
 
 namespace kwok::store {
 
@@ -115,9 +115,7 @@ class StoreImpl final : public Store {
       queueCv_.notify_all();
     }
     if (writer_.joinable()) writer_.join();
-    std::unique_lock lk(mu_);
-    for (auto& [_, rs] : resources_)
-      for (auto* w : rs.watchers) w->close();
+    closeWatches();
   }
 
   Status load() {
@@ -175,8 +173,7 @@ class StoreImpl final : public Store {
     return fut.get();
   }
 
-  Result<std::shared_ptr<Watch>> watch(std::string_view resource, std::string_view ns,
-                                       std::int64_t fromRev) override {
+  Result<std::shared_ptr<Watch>> watch(std::string_view resource, std::string_view ns, std::int64_t fromRev) override {
     std::unique_lock lk(mu_);
     auto& rs = state(std::string(resource));
     if (fromRev < rs.ringStart) {
@@ -190,13 +187,19 @@ class StoreImpl final : public Store {
   }
 
   Result<std::pair<List, std::shared_ptr<Watch>>> listAndWatch(std::string_view resource,
-                                                              std::string_view ns) override {
+                                                               std::string_view ns) override {
     std::unique_lock lk(mu_);
     List l = listLocked(resource, ns);
     auto& rs = state(std::string(resource));
     auto w = std::make_shared<WatchImpl>(this, std::string(resource), std::string(ns), opts_.maxQueuedPerWatch);
     rs.watchers.push_back(w.get());
     return std::make_pair(std::move(l), std::shared_ptr<Watch>(w));
+  }
+
+  void closeWatches() override {
+    std::unique_lock lk(mu_);
+    for (auto& [_, rs] : resources_)
+      for (auto* w : rs.watchers) w->close();
   }
 
   void unregister(WatchImpl* w) {
@@ -273,7 +276,7 @@ class StoreImpl final : public Store {
     std::vector<std::optional<Result<EntryPtr>>> results(batch.size());
     std::vector<Change> changes;
     std::unordered_map<std::string, std::pair<EntryPtr, bool>> overlay;  // key -> (entry, deleted)
-    std::int64_t rev = rev_;  // only this thread changes rev_
+    std::int64_t rev = rev_;                                             // only this thread changes rev_
     Status txn = db_->begin();
     for (std::size_t i = 0; i < batch.size() && txn; ++i) {
       Write& w = batch[i].write;
@@ -289,10 +292,10 @@ class StoreImpl final : public Store {
           continue;
         }
         if (w.expectedRev != 0 && cur->rev != w.expectedRev) {
-          results[i] = Error::conflict(fmt::format(
-              "Operation cannot be fulfilled on {} \"{}\": the object has been modified; please apply your "
-              "changes to the latest version and try again",
-              w.resource, w.name));
+          results[i] = Error::conflict(
+              fmt::format("Operation cannot be fulfilled on {} \"{}\": the object has been modified; please apply your "
+                          "changes to the latest version and try again",
+                          w.resource, w.name));
           continue;
         }
       }
@@ -325,8 +328,10 @@ class StoreImpl final : public Store {
     std::unique_lock lk(mu_);
     for (const auto& c : changes) {
       auto& rs = state(c.resource);
-      if (c.deleted) rs.objects.erase(c.key);
-      else rs.objects[c.key] = c.entry;
+      if (c.deleted)
+        rs.objects.erase(c.key);
+      else
+        rs.objects[c.key] = c.entry;
       Event ev{c.deleted ? EventType::Deleted : (c.previous ? EventType::Modified : EventType::Added), c.entry,
                c.previous};
       rs.ring.push_back(ev);

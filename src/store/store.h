@@ -76,7 +76,7 @@ class Watch;
 class Store {
  public:
   struct Options {
-    std::size_t eventsPerResource = 20000;  // ring size per resource
+    std::size_t eventsPerResource = 20000;   // ring size per resource
     std::size_t maxQueuedPerWatch = 200000;  // a watch further behind is closed
   };
 
@@ -106,7 +106,11 @@ class Store {
                                                std::int64_t fromRev) = 0;
   // The current objects and a watch starting right after them, atomically.
   virtual Result<std::pair<List, std::shared_ptr<Watch>>> listAndWatch(std::string_view resource,
-                                                                      std::string_view ns) = 0;
+                                                                       std::string_view ns) = 0;
+
+  // Closes every open watch (their readers see closed() once drained), so
+  // a server can end its watch streams promptly when shutting down.
+  virtual void closeWatches() = 0;
 };
 
 // A live subscription. Unsubscribes when destroyed.

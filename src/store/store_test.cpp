@@ -1,13 +1,11 @@
 #include "store/store.h"
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
-
-#include <set>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <thread>
 
 namespace kwok::store {

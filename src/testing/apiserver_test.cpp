@@ -1,9 +1,9 @@
 // Component tests of kwok-apiserver through its HTTP API.
-#include "testing/test_apiserver.h"
-
 #include <gtest/gtest.h>
 
 #include <thread>
+
+#include "testing/test_apiserver.h"
 
 namespace kwok::testing {
 namespace {
@@ -65,8 +65,9 @@ TEST(ApiServer, StatusSubresourceAndMainResourceSeparateStatus) {
   // ...and the status subresource changes it, merging conditions by type.
   auto st = s.client().patch(
       "/api/v1/namespaces/default/pods/p1/status", PatchType::Strategic,
-      json::object{{"status", json::object{{"phase", "Running"},
-                                           {"conditions", json::array{json::object{{"type", "Ready"}, {"status", "True"}}}}}}});
+      json::object{
+          {"status", json::object{{"phase", "Running"},
+                                  {"conditions", json::array{json::object{{"type", "Ready"}, {"status", "True"}}}}}}});
   ASSERT_TRUE(st.ok()) << st.error().message;
   EXPECT_EQ(stringAt(*st, {"status", "phase"}), "Running");
 }
@@ -158,10 +159,13 @@ TEST(ApiServer, WatchSendsExistingThenChanges) {
   std::vector<std::string> seen;
   net::CancelToken cancel;
   std::thread watcher([&] {
-    (void)s.client().watch("/api/v1/namespaces/default/pods?watch=true", [&](client::WatchEvent&& ev) {
-      seen.push_back(ev.type + " " + std::string(stringAt(ev.object, {"metadata", "name"})));
-      return seen.size() < 3;
-    }, &cancel);
+    (void)s.client().watch(
+        "/api/v1/namespaces/default/pods?watch=true",
+        [&](client::WatchEvent&& ev) {
+          seen.push_back(ev.type + " " + std::string(stringAt(ev.object, {"metadata", "name"})));
+          return seen.size() < 3;
+        },
+        &cancel);
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   ASSERT_TRUE(s.client().post("/api/v1/namespaces/default/pods", pod("b")).ok());

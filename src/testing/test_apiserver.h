@@ -17,8 +17,8 @@ class TestApiServer {
   TestApiServer();
   ~TestApiServer();
 
-  std::string url() const;                 // "http://127.0.0.1:<port>"
-  ClientConfig clientConfig() const;       // for components under test
+  std::string url() const;            // "http://127.0.0.1:<port>"
+  ClientConfig clientConfig() const;  // for components under test
   client::RestClient& client() { return *client_; }
   const std::string& dir() const { return dir_; }
 
