@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -33,7 +35,10 @@ json::value yamlFile(const fs::path& path) {
 class Golden : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(KWOK_UPSTREAM_DIR) / "kustomize" / "stage";
+    // $KWOK_SHARED points at the team's shared material when it is not next to the repository.
+    const char* shared = std::getenv("KWOK_SHARED");
+    fs::path upstream = shared && *shared ? fs::path(shared) / "upstream-kwok" : fs::path(KWOK_UPSTREAM_DIR);
+    dir_ = upstream / "kustomize" / "stage";
     if (!fs::exists(dir_)) {
       std::cerr << "\n*** GOLDEN TESTS SKIPPED: upstream kwok testdata not found at " << dir_ << " ***\n\n";
       GTEST_SKIP() << "upstream kwok testdata not found at " << dir_;
