@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "apiserver/defaults.h"
 #include "core/labels.h"
 #include "core/quantity.h"
 #include "core/random.h"
@@ -66,84 +67,6 @@ namespace {
 
 bool usesDnsLabelNames(const api::Resource& r) { return r.plural == "namespaces" || r.plural == "services"; }
 
-// ---- defaults ----
-
-void setDefault(json::object& o, std::string_view key, json::value v) {
-  if (!o.contains(key)) o[key] = std::move(v);
-}
-
-std::string imagePullPolicyFor(std::string_view image) {
-  // No tag or ":latest" pulls always; a digest or another tag pulls if missing.
-  if (image.find('@') != std::string_view::npos) return "IfNotPresent";
-  auto slash = image.rfind('/');
-  auto colon = image.rfind(':');
-  bool hasTag = colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash);
-  if (!hasTag || image.substr(colon + 1) == "latest") return "Always";
-  return "IfNotPresent";
-}
-
-void defaultContainer(json::object& c) {
-  setDefault(c, "terminationMessagePath", "/dev/termination-log");
-  setDefault(c, "terminationMessagePolicy", "File");
-  if (const auto* image = c.if_contains("image"); image && image->is_string())
-    setDefault(c, "imagePullPolicy", json::string(imagePullPolicyFor(image->get_string())));
-  auto& resources = ensureObject(c, "resources");
-  // Limits without requests: the requests default to the limits.
-  if (const auto* limits = resources.if_contains("limits"); limits && limits->is_object()) {
-    auto& requests = ensureObject(resources, "requests");
-    for (const auto& [k, v] : limits->get_object()) setDefault(requests, k, v);
-  }
-  if (auto* ports = c.if_contains("ports"); ports && ports->is_array())
-    for (auto& p : ports->get_array())
-      if (p.is_object()) setDefault(p.get_object(), "protocol", "TCP");
-}
-
-bool tolerates(const json::array& tolerations, std::string_view key) {
-  for (const auto& t : tolerations) {
-    if (!t.is_object()) continue;
-    std::string_view tk = stringAt(t, {"key"}), op = stringAt(t, {"operator"}), effect = stringAt(t, {"effect"});
-    if ((tk == key || (tk.empty() && op == "Exists")) && (effect.empty() || effect == "NoExecute")) return true;
-  }
-  return false;
-}
-
-void defaultPodSpec(json::object& spec) {
-  setDefault(spec, "restartPolicy", "Always");
-  setDefault(spec, "terminationGracePeriodSeconds", 30);
-  setDefault(spec, "dnsPolicy", "ClusterFirst");
-  setDefault(spec, "securityContext", json::object());
-  setDefault(spec, "schedulerName", "default-scheduler");
-  setDefault(spec, "enableServiceLinks", true);
-  for (const char* list : {"containers", "initContainers"}) {
-    if (auto* cs = spec.if_contains(list); cs && cs->is_array())
-      for (auto& c : cs->get_array())
-        if (c.is_object()) defaultContainer(c.get_object());
-  }
-}
-
-void defaultPod(json::object& pod) {
-  auto& spec = ensureObject(pod, "spec");
-  defaultPodSpec(spec);
-  // Admission: Priority and DefaultTolerationSeconds.
-  setDefault(spec, "priority", 0);
-  setDefault(spec, "preemptionPolicy", "PreemptLowerPriority");
-  auto& tol = spec["tolerations"];
-  if (!tol.is_array()) tol = json::array();
-  for (const char* key : {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
-    if (!tolerates(tol.get_array(), key))
-      tol.get_array().push_back(
-          json::object{{"key", key}, {"operator", "Exists"}, {"effect", "NoExecute"}, {"tolerationSeconds", 300}});
-  }
-  // The status of a new pod is always Pending; clients cannot set it.
-  pod["status"] = json::object{{"phase", "Pending"}, {"qosClass", podQosClass(pod)}};
-}
-
-void defaultTemplateSpec(json::object& obj) {
-  if (auto* spec = obj.if_contains("spec"); spec && spec->is_object())
-    if (auto* tmpl = spec->get_object().if_contains("template"); tmpl && tmpl->is_object())
-      defaultPodSpec(ensureObject(tmpl->get_object(), "spec"));
-}
-
 }  // namespace
 
 std::string podQosClass(const json::object& pod) {
@@ -171,6 +94,25 @@ std::string podQosClass(const json::object& pod) {
   if (!any) return "BestEffort";
   return guaranteed ? "Guaranteed" : "Burstable";
 }
+
+namespace {
+
+// A Job without spec.manualSelector selects its pods by its own uid: the
+// apiserver writes the selector and labels the template (kube's job strategy).
+void selectJobPods(json::object& job) {
+  auto& spec = ensureObject(job, "spec");
+  if (const auto* manual = spec.if_contains("manualSelector"); manual && manual->is_bool() && manual->get_bool()) return;
+  std::string uid(stringAt(job, {"metadata", "uid"}));
+  std::string name(stringAt(job, {"metadata", "name"}));
+  spec["selector"] = json::object{{"matchLabels", json::object{{"batch.kubernetes.io/controller-uid", uid}}}};
+  auto& labels = ensureObject(ensureObject(ensureObject(spec, "template"), "metadata"), "labels");
+  labels["batch.kubernetes.io/controller-uid"] = uid;
+  labels["batch.kubernetes.io/job-name"] = name;
+  labels["controller-uid"] = uid;
+  labels["job-name"] = name;
+}
+
+}  // namespace
 
 Status prepareForCreate(const api::Resource& r, json::object& obj, std::string_view urlNamespace, SystemTime now) {
   // Type: fill from the endpoint when missing, reject when contradicting it.
@@ -208,8 +150,11 @@ Status prepareForCreate(const api::Resource& r, json::object& obj, std::string_v
   else
     meta.erase("generation");
 
+  applyDefaults(r, obj);
   if (r.group.empty() && r.plural == "pods") {
-    defaultPod(obj);
+    admitNewPod(obj);
+    // The status of a new pod is always Pending; clients cannot set it.
+    obj["status"] = json::object{{"phase", "Pending"}, {"qosClass", podQosClass(obj)}};
   } else if (r.group.empty() && r.plural == "namespaces") {
     obj["spec"] = json::object{{"finalizers", json::array{"kubernetes"}}};
     obj["status"] = json::object{{"phase", "Active"}};
@@ -218,11 +163,7 @@ Status prepareForCreate(const api::Resource& r, json::object& obj, std::string_v
   } else if (r.statusSubresource()) {
     obj.erase("status");
   }
-  if (r.plural == "deployments" || r.plural == "replicasets" || r.plural == "statefulsets" ||
-      r.plural == "daemonsets" || r.plural == "jobs" || r.plural == "replicationcontrollers" ||
-      r.plural == "podtemplates") {
-    defaultTemplateSpec(obj);
-  }
+  if (r.storageName() == "jobs.batch") selectJobPods(obj);
   return {};
 }
 
@@ -275,6 +216,7 @@ Status prepareForUpdate(const api::Resource& r, json::object& obj, const json::o
     else
       obj.erase("status");
   }
+  applyDefaults(r, obj);
   if (r.tracksGeneration) {
     const json::value* newSpec = obj.if_contains("spec");
     const json::value* oldSpec = old.if_contains("spec");
@@ -282,14 +224,6 @@ Status prepareForUpdate(const api::Resource& r, json::object& obj, const json::o
     std::int64_t gen = 1;
     if (const auto* g = oldMeta->if_contains("generation"); g && g->is_int64()) gen = g->get_int64();
     meta["generation"] = changed ? gen + 1 : gen;
-  }
-  if (r.plural == "deployments" || r.plural == "replicasets" || r.plural == "statefulsets" ||
-      r.plural == "daemonsets" || r.plural == "jobs" || r.plural == "replicationcontrollers" ||
-      r.plural == "podtemplates") {
-    defaultTemplateSpec(obj);
-  }
-  if (r.group.empty() && r.plural == "pods") {
-    if (auto* spec = obj.if_contains("spec"); spec && spec->is_object()) defaultPodSpec(spec->get_object());
   }
   return {};
 }
@@ -389,6 +323,23 @@ Status validateObject(const api::Resource& r, const json::object& obj, const jso
                        "additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set "
                        "to 1 if it was previously negative)");
       }
+    }
+  }
+  if (old && findPath(*old, {"metadata", "deletionTimestamp"})) {
+    std::vector<std::string> added;
+    const auto* before = arrayAt(*old, {"metadata", "finalizers"});
+    if (const auto* after = arrayAt(obj, {"metadata", "finalizers"})) {
+      for (const auto& f : *after)
+        if (f.is_string() && (!before || std::find(before->begin(), before->end(), f) == before->end()))
+          added.emplace_back(f.get_string());
+    }
+    if (!added.empty()) {
+      std::string list;
+      for (const auto& a : added) list += (list.empty() ? "" : ", ") + toJson(json::string(a));
+      errs.forbidden("metadata.finalizers",
+                     fmt::format("no new finalizers can be added if the object is being deleted, found new finalizers "
+                                 "[]string{{{}}}",
+                                 list));
     }
   }
   if (old && r.group.empty() && r.plural == "nodes") {

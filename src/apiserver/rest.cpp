@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "apiserver/indexer.h"
+#include "apiserver/rest_helpers.h"
 #include "apiserver/objects.h"
 #include "apiserver/responses.h"
 #include "apiserver/tables.h"
@@ -14,198 +15,12 @@
 #include "core/yaml.h"
 
 namespace kwok::apiserver {
-namespace {
 
+using namespace rest;
 using namespace std::chrono_literals;
 
+namespace {
 constexpr int kConflictRetries = 10;
-
-json::value details(const api::Resource& r, std::string_view name) {
-  json::object d{{"name", name}, {"kind", r.plural}};
-  if (!r.group.empty()) d["group"] = r.group;
-  return d;
-}
-
-net::Response fail(const Error& e, const api::Resource& r, std::string_view name) {
-  return errorResponse(e, name.empty() ? json::value(nullptr) : details(r, name));
-}
-
-json::object parseEntry(const store::EntryPtr& e) {
-  auto v = parseJson(e->json);
-  return v && v->is_object() ? std::move(v->as_object()) : json::object();
-}
-
-// The request body as a JSON object, decoded per Content-Type.
-Result<json::object> readBody(const net::Request& req) {
-  std::string_view ct = req.header("Content-Type").value_or("application/json");
-  ct = ct.substr(0, ct.find(';'));
-  Result<json::value> v = Error::badRequest("");
-  if (ct == "application/yaml" || ct == "application/apply-patch+yaml") {
-    v = yamlToJson(req.body);
-  } else if (ct == "application/vnd.kubernetes.protobuf") {
-    return Error{415, "UnsupportedMediaType",
-                 "the body of the request was in an unknown format - accepted media types include: "
-                 "application/json, application/yaml"};
-  } else {
-    v = parseJson(req.body);
-  }
-  if (!v) return Error::badRequest("the object provided is unrecognized or malformed: " + v.error().message);
-  if (!v->is_object()) return Error::badRequest("the object provided is unrecognized or malformed: not a JSON object");
-  return std::move(v->as_object());
-}
-
-Result<bool> dryRun(const net::Request& req) {
-  for (const auto& [k, v] : req.query) {
-    if (k != "dryRun") continue;
-    if (v != "All")
-      return Error::badRequest(
-          fmt::format("Invalid dry run value: dryRun: Unsupported value: \"{}\": supported values: \"All\"", v));
-    return true;
-  }
-  return false;
-}
-
-struct Selectors {
-  LabelSelector labels;
-  FieldSelector fields;
-};
-
-Result<Selectors> readSelectors(const net::Request& req, const api::Resource& r) {
-  Selectors s;
-  if (auto ls = req.param("labelSelector"); ls && !ls->empty()) {
-    auto parsed = LabelSelector::parse(*ls);
-    if (!parsed) return Error::badRequest(parsed.error().message);
-    s.labels = std::move(*parsed);
-  }
-  if (auto fs = req.param("fieldSelector"); fs && !fs->empty()) {
-    auto parsed = FieldSelector::parse(*fs);
-    if (!parsed) return Error::badRequest(parsed.error().message);
-    for (const auto& term : parsed->requirements())
-      if (!r.supportsFieldSelector(term.field))
-        return Error::badRequest(fmt::format("field label not supported: {}", term.field));
-    s.fields = std::move(*parsed);
-  }
-  return s;
-}
-
-json::object partialMetadata(const json::object& obj) {
-  json::object meta;
-  if (const auto* m = obj.if_contains("metadata")) meta = m->as_object();
-  return {{"kind", "PartialObjectMetadata"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", std::move(meta)}};
-}
-
-// One Table row; `includeObject` is None, Metadata (the default) or Object.
-json::object tableRow(const api::Resource& r, const json::object& obj, std::string_view includeObject, SystemTime now) {
-  json::object row{{"cells", tableCells(r, obj, now)}};
-  if (includeObject == "Object")
-    row["object"] = obj;
-  else if (includeObject != "None")
-    row["object"] = partialMetadata(obj);
-  return row;
-}
-
-json::object table(const api::Resource& r, std::int64_t rev, json::array rows, bool withColumns) {
-  json::object t{{"kind", "Table"},
-                 {"apiVersion", "meta.k8s.io/v1"},
-                 {"metadata", json::object{{"resourceVersion", std::to_string(rev)}}}};
-  t["columnDefinitions"] = withColumns ? tableColumns(r) : json::array();
-  t["rows"] = std::move(rows);
-  return t;
-}
-
-std::string listJson(const api::Resource& r, std::int64_t rev, const std::vector<store::EntryPtr>& items) {
-  std::size_t size = 128;
-  for (const auto& e : items) size += e->json.size() + 1;
-  std::string out;
-  out.reserve(size);
-  out += fmt::format(R"({{"kind":"{}List","apiVersion":"{}","metadata":{{"resourceVersion":"{}"}},"items":[)", r.kind,
-                     r.groupVersion(), rev);
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += items[i]->json;
-  }
-  out += "]}";
-  return out;
-}
-
-net::Response notAcceptable() {
-  return errorResponse(Error{406, "NotAcceptable",
-                             "only the following media types are accepted: application/json, application/yaml, "
-                             "application/vnd.kubernetes.protobuf"});
-}
-
-// A single object in the representation the client asked for.
-net::Response objectResponse(const net::Request& req, const api::Resource& r, int status, const store::EntryPtr& e,
-                             SystemTime now) {
-  switch (negotiate(req, false)) {
-    case Representation::Object:
-      return jsonResponse(status, e->json);
-    case Representation::Table: {
-      json::array rows{tableRow(r, parseEntry(e), req.param("includeObject").value_or("Metadata"), now)};
-      return jsonResponse(status, toJson(table(r, e->rev, std::move(rows), true)));
-    }
-    case Representation::PartialObjectMetadata:
-      return jsonResponse(status, toJson(partialMetadata(parseEntry(e))));
-    case Representation::Unsupported:
-      break;
-  }
-  return notAcceptable();
-}
-
-std::optional<std::int64_t> parseRevision(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  std::int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9' || v > (INT64_MAX - 9) / 10) return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
-Error invalidResourceVersion(std::string_view rv) {
-  return Error::badRequest(fmt::format("invalid resource version \"{}\"", rv));
-}
-
-Error nameMismatch(std::string_view bodyName, std::string_view urlName) {
-  return Error::badRequest(
-      fmt::format("the name of the object ({}) does not match the name on the URL ({})", bodyName, urlName));
-}
-
-Error notFound(const api::Resource& r, std::string_view name) {
-  return Error::notFound(fmt::format("{} \"{}\" not found", r.storageName(), name));
-}
-
-Error modified(const api::Resource& r, std::string_view name) {
-  return Error::conflict(
-      fmt::format("Operation cannot be fulfilled on {} \"{}\": the object has been modified; please "
-                  "apply your changes to the latest version and try again",
-                  r.storageName(), name));
-}
-
-Error tooManyConflicts(const api::Resource& r, std::string_view name) {
-  return Error::conflict(
-      fmt::format("Operation cannot be fulfilled on {} \"{}\": too many concurrent updates", r.storageName(), name));
-}
-
-// A store write of `obj` to the object `cur` is the current state of.
-store::Write writeOf(store::Write::Op op, const api::Resource& r, const store::Entry& cur, json::object obj) {
-  store::Write w;
-  w.op = op;
-  w.resource = r.storageName();
-  w.ns = cur.ns;
-  w.name = cur.name;
-  w.expectedRev = cur.rev;
-  w.object = std::move(obj);
-  return w;
-}
-
-// What a dry run answers: the object as it would have been stored.
-store::EntryPtr dryRunEntry(const store::Entry& base, const json::object& obj) {
-  auto e = std::make_shared<store::Entry>(base);
-  e->json = toJson(obj);
-  return e;
-}
-
 }  // namespace
 
 void Rest::handle(const net::Request& req, const RequestInfo& info, net::Responder& res) {
@@ -235,8 +50,14 @@ void Rest::handle(const net::Request& req, const RequestInfo& info, net::Respond
     }
     if (sub == "status" && (verb == "get" || verb == "update" || verb == "patch")) {
       res.send(verb == "get" ? get(req, t) : verb == "update" ? update(req, t) : patch(req, t));
+    } else if (sub == "scale" && (verb == "get" || verb == "update" || verb == "patch")) {
+      res.send(scale(req, t));
     } else if (sub == "binding" && verb == "create") {
       res.send(bind(req, t));
+    } else if (sub == "eviction" && verb == "create") {
+      res.send(evict(req, t));
+    } else if (sub == "finalize" && verb == "update") {
+      res.send(finalize(req, t));
     } else {
       res.send(errorResponse(
           Error{405, "MethodNotAllowed", "the server does not allow this method on the requested resource"}));
@@ -545,41 +366,13 @@ net::Response Rest::patch(const net::Request& req, const Target& t) {
   const auto& info = *t.info;
   auto dry = dryRun(req);
   if (!dry) return errorResponse(dry.error());
-  std::string_view ct = req.header("Content-Type").value_or("");
-  ct = ct.substr(0, ct.find(';'));
-  enum class Kind { Json, Merge, Strategic } kind;
-  if (ct == "application/json-patch+json")
-    kind = Kind::Json;
-  else if (ct == "application/merge-patch+json")
-    kind = Kind::Merge;
-  else if (ct == "application/strategic-merge-patch+json")
-    kind = Kind::Strategic;
-  else {
-    return errorResponse(Error{415, "UnsupportedMediaType",
-                               fmt::format("the body of the request was in an unknown format - accepted media types "
-                                           "include: application/json-patch+json, application/merge-patch+json, "
-                                           "application/strategic-merge-patch+json (got {:?})",
-                                           ct)});
-  }
-  auto patchDoc = parseJson(req.body);
-  if (!patchDoc) return errorResponse(Error::badRequest("error decoding patch: " + patchDoc.error().message));
-  if (kind == Kind::Json ? !patchDoc->is_array() : !patchDoc->is_object()) {
-    return errorResponse(Error::badRequest(kind == Kind::Json
-                                               ? "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
-                                               : "error decoding patch: the patch is not a JSON object"));
-  }
+  auto patch = readPatch(req);
+  if (!patch) return errorResponse(patch.error());
   auto e = guaranteedUpdate(r, info, *dry, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
     json::value doc = parseEntry(cur);
-    Result<json::value> patched = Error::internal("");
-    if (kind == Kind::Json)
-      patched = applyJsonPatch(doc, *patchDoc);
-    else if (kind == Kind::Merge)
-      patched = applyMergePatch(doc, *patchDoc);
-    else
-      patched = applyStrategicMergePatch(doc, *patchDoc, r.patchSchema.get());
+    auto patched = applyPatch(*patch, doc, r.patchSchema.get());
     if (!patched) return patched.error();
-    if (!patched->is_object()) return Error::invalid("the patch made the object something other than an object");
-    json::object obj = std::move(patched->as_object());
+    json::object obj = std::move(*patched);
     // A resourceVersion written by the patch is a precondition.
     std::string_view rvText = stringAt(obj, {"metadata", "resourceVersion"});
     if (!rvText.empty() && rvText != std::to_string(cur->rev)) return modified(r, info.name);
@@ -594,34 +387,6 @@ net::Response Rest::patch(const net::Request& req, const Target& t) {
   return objectResponse(req, r, 200, *e, clock_.now());
 }
 
-namespace {
-
-// DeleteOptions from the body (if any) and the query.
-Result<json::object> deleteOptions(const net::Request& req) {
-  json::object opts;
-  if (!req.body.empty()) {
-    auto b = parseJson(req.body);
-    if (!b || !b->is_object()) return Error::badRequest("the DeleteOptions in the request body are malformed");
-    opts = std::move(b->as_object());
-  }
-  if (auto g = req.param("gracePeriodSeconds")) {
-    auto v = parseRevision(*g);
-    if (!v) return Error::badRequest(fmt::format("invalid gracePeriodSeconds {:?}", *g));
-    opts["gracePeriodSeconds"] = *v;
-  }
-  if (auto p = req.param("propagationPolicy")) opts["propagationPolicy"] = *p;
-  return opts;
-}
-
-std::optional<std::int64_t> intMember(const json::value& v, std::initializer_list<std::string_view> path) {
-  const auto* p = findPath(v, path);
-  if (!p) return std::nullopt;
-  if (p->is_int64()) return p->get_int64();
-  if (p->is_uint64()) return static_cast<std::int64_t>(p->get_uint64());
-  return std::nullopt;
-}
-
-}  // namespace
 
 Result<store::EntryPtr> Rest::deleteObject(const api::Resource& r, const store::EntryPtr& cur,
                                            const json::object& options, bool dry, bool& deleted) {
@@ -638,6 +403,32 @@ Result<store::EntryPtr> Rest::deleteObject(const api::Resource& r, const store::
         fmt::format("Precondition failed: ResourceVersion in precondition: {}, ResourceVersion in "
                     "object meta: {}",
                     rv, cur->rev));
+  }
+  // Foreground and Orphan propagation are finalizers that the garbage
+  // collector acts on; Background (the default) deletes the owner now and
+  // lets the collector remove the dependents afterwards.
+  std::string_view policy = stringAt(options, {"propagationPolicy"});
+  if (policy.empty()) {
+    if (const auto* orphan = options.if_contains("orphanDependents"); orphan && orphan->is_bool())
+      policy = orphan->get_bool() ? "Orphan" : "Background";
+  }
+  if (!policy.empty() && policy != "Foreground" && policy != "Background" && policy != "Orphan") {
+    return Error::invalid(fmt::format("DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: "
+                                      "\"{}\": supported values: \"Foreground\", \"Background\", \"Orphan\"",
+                                      policy));
+  }
+  bool finalizersAdded = false;
+  if (policy == "Foreground" || policy == "Orphan") {
+    auto& fin = meta["finalizers"];
+    if (!fin.is_array()) fin = json::array();
+    auto& list = fin.as_array();
+    std::string_view add = policy == "Foreground" ? "foregroundDeletion" : "orphan";
+    std::string_view drop = policy == "Foreground" ? "orphan" : "foregroundDeletion";
+    for (auto it = list.begin(); it != list.end();) it = (it->is_string() && it->get_string() == drop) ? list.erase(it) : it + 1;
+    if (std::find(list.begin(), list.end(), json::value(add)) == list.end()) {
+      list.emplace_back(add);
+      finalizersAdded = true;
+    }
   }
   auto now = clock_.now();
   bool isPod = r.group.empty() && r.plural == "pods";
@@ -660,15 +451,18 @@ Result<store::EntryPtr> Rest::deleteObject(const api::Resource& r, const store::
   bool namespaceFinalizers = specFin && specFin->is_array() && !specFin->get_array().empty();
 
   bool shortening = !terminating || (existingGrace && grace < *existingGrace);
-  if ((grace > 0 || hasFinalizers || namespaceFinalizers) && shortening) {
+  if (grace > 0 || hasFinalizers || namespaceFinalizers) {
     // Mark for deletion; the object stays until its grace period or finalizers end.
-    meta["deletionTimestamp"] = formatTime(now + std::chrono::seconds(grace));
-    meta["deletionGracePeriodSeconds"] = grace;
-    if (isNamespace) ensureObject(obj, "status")["phase"] = "Terminating";
+    if (shortening) {
+      meta["deletionTimestamp"] = formatTime(now + std::chrono::seconds(grace));
+      meta["deletionGracePeriodSeconds"] = grace;
+      if (isNamespace) ensureObject(obj, "status")["phase"] = "Terminating";
+    } else if (!finalizersAdded) {
+      return cur;  // already marked
+    }
     if (dry) return dryRunEntry(*cur, obj);
     return store_.write(writeOf(store::Write::Op::Update, r, *cur, std::move(obj)));
   }
-  if (hasFinalizers || namespaceFinalizers || (terminating && grace > 0)) return cur;  // already marked
   deleted = true;
   if (dry) return cur;
   return store_.write(writeOf(store::Write::Op::Delete, r, *cur, std::move(obj)));
@@ -717,59 +511,6 @@ net::Response Rest::removeCollection(const net::Request& req, const Target& t) {
     out.push_back(*e);
   }
   return jsonResponse(200, listJson(r, store_.revision(), out));
-}
-
-net::Response Rest::bind(const net::Request& req, const Target& t) {
-  const auto& r = *t.resource;
-  const auto& info = *t.info;
-  auto dry = dryRun(req);
-  if (!dry) return errorResponse(dry.error());
-  auto body = readBody(req);
-  if (!body) return errorResponse(body.error());
-  std::string node(stringAt(*body, {"target", "name"}));
-  std::string_view kind = stringAt(*body, {"target", "kind"});
-  if (node.empty())
-    return fail(Error::invalid(fmt::format("Binding \"{}\" is invalid: target.name: Required value", info.name)), r,
-                info.name);
-  if (!kind.empty() && kind != "Node")
-    return fail(Error::invalid(fmt::format(
-                    "Binding \"{}\" is invalid: target.kind: Unsupported value: \"{}\": supported values: \"Node\"",
-                    info.name, kind)),
-                r, info.name);
-  auto e = guaranteedUpdate(r, info, *dry, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
-    json::object pod = parseEntry(cur);
-    auto refuse = [&](std::string why) {
-      return Error::conflict(fmt::format("Operation cannot be fulfilled on pods/binding \"{}\": {}", info.name, why));
-    };
-    if (findPath(pod, {"metadata", "deletionTimestamp"}))
-      return refuse(fmt::format("pod {} is being deleted, cannot be assigned to a host", info.name));
-    if (auto existing = stringAt(pod, {"spec", "nodeName"}); !existing.empty())
-      return refuse(fmt::format("pod {} is already assigned to node \"{}\"", info.name, existing));
-    ensureObject(pod, "spec")["nodeName"] = node;
-    if (const auto* ann = objectAt(*body, {"metadata", "annotations"})) {
-      auto& podAnn = ensureObject(ensureObject(pod, "metadata"), "annotations");
-      for (const auto& [k, v] : *ann) podAnn[k] = v;
-    }
-    auto& conds = ensureObject(pod, "status")["conditions"];
-    if (!conds.is_array()) conds = json::array();
-    json::object scheduled{{"type", "PodScheduled"},
-                           {"status", "True"},
-                           {"lastProbeTime", nullptr},
-                           {"lastTransitionTime", formatTime(clock_.now())}};
-    bool replaced = false;
-    for (auto& c : conds.as_array()) {
-      if (stringAt(c, {"type"}) != "PodScheduled") continue;
-      // The transition time moves only when the status changes.
-      if (stringAt(c, {"status"}) == "True")
-        scheduled["lastTransitionTime"] = std::string(stringAt(c, {"lastTransitionTime"}));
-      c = scheduled;
-      replaced = true;
-    }
-    if (!replaced) conds.as_array().push_back(scheduled);
-    return pod;
-  });
-  if (!e) return fail(e.error(), r, info.name);
-  return successStatus(201, nullptr);
 }
 
 }  // namespace kwok::apiserver

@@ -36,6 +36,9 @@ class Rest {
   net::Response remove(const net::Request& req, const Target& t);
   net::Response removeCollection(const net::Request& req, const Target& t);
   net::Response bind(const net::Request& req, const Target& t);
+  net::Response scale(const net::Request& req, const Target& t);
+  net::Response evict(const net::Request& req, const Target& t);
+  net::Response finalize(const net::Request& req, const Target& t);
 
   // Stores `obj` as the new state of `cur` (update semantics already
   // applied): a no-op when nothing changed, a deletion when the update

@@ -181,5 +181,134 @@ TEST(ApiServer, WatchRejectsMalformedResourceVersion) {
   EXPECT_EQ(st.error().code, 400);
 }
 
+
+json::value deployment(std::string name, int replicas) {
+  json::object tmpl{{"metadata", json::object{{"labels", json::object{{"app", name}}}}},
+                    {"spec", json::object{{"containers", json::array{json::object{{"name", "c"}, {"image", "nginx:1.25"}}}}}}};
+  return json::object{{"apiVersion", "apps/v1"},
+                      {"kind", "Deployment"},
+                      {"metadata", json::object{{"name", name}}},
+                      {"spec", json::object{{"replicas", replicas},
+                                            {"selector", json::object{{"matchLabels", json::object{{"app", name}}}}},
+                                            {"template", std::move(tmpl)}}}};
+}
+
+TEST(ApiServer, DeploymentDefaultsAndGeneration) {
+  TestApiServer s;
+  auto d = s.client().post("/apis/apps/v1/namespaces/default/deployments", deployment("web", 2));
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(stringAt(*d, {"spec", "strategy", "type"}), "RollingUpdate");
+  EXPECT_EQ(stringAt(*d, {"spec", "strategy", "rollingUpdate", "maxSurge"}), "25%");
+  EXPECT_EQ(findPath(*d, {"spec", "revisionHistoryLimit"})->as_int64(), 10);
+  EXPECT_EQ(stringAt(*d, {"spec", "template", "spec", "restartPolicy"}), "Always");
+  EXPECT_EQ(findPath(*d, {"metadata", "generation"})->as_int64(), 1);
+  auto scaled = s.client().patch("/apis/apps/v1/namespaces/default/deployments/web", PatchType::Merge,
+                                 json::object{{"spec", json::object{{"replicas", 3}}}});
+  EXPECT_EQ(findPath(*scaled, {"metadata", "generation"})->as_int64(), 2);
+}
+
+TEST(ApiServer, ScaleSubresourceReadsAndWritesReplicas) {
+  TestApiServer s;
+  ASSERT_TRUE(s.client().post("/apis/apps/v1/namespaces/default/deployments", deployment("web", 2)).ok());
+  auto sc = s.client().get("/apis/apps/v1/namespaces/default/deployments/web/scale");
+  ASSERT_TRUE(sc.ok()) << sc.error().message;
+  EXPECT_EQ(stringAt(*sc, {"kind"}), "Scale");
+  EXPECT_EQ(findPath(*sc, {"spec", "replicas"})->as_int64(), 2);
+  EXPECT_EQ(stringAt(*sc, {"status", "selector"}), "app=web");
+  auto patched = s.client().patch("/apis/apps/v1/namespaces/default/deployments/web/scale", PatchType::Merge,
+                                  json::object{{"spec", json::object{{"replicas", 5}}}});
+  ASSERT_TRUE(patched.ok()) << patched.error().message;
+  EXPECT_EQ(findPath(*patched, {"spec", "replicas"})->as_int64(), 5);
+  auto d = s.client().get("/apis/apps/v1/namespaces/default/deployments/web");
+  EXPECT_EQ(findPath(*d, {"spec", "replicas"})->as_int64(), 5);
+  auto bad = s.client().patch("/apis/apps/v1/namespaces/default/deployments/web/scale", PatchType::Merge,
+                              json::object{{"spec", json::object{{"replicas", -1}}}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, 422);
+}
+
+TEST(ApiServer, JobsSelectTheirPodsByUid) {
+  TestApiServer s;
+  json::value job = json::object{
+      {"apiVersion", "batch/v1"},
+      {"kind", "Job"},
+      {"metadata", json::object{{"name", "once"}}},
+      {"spec", json::object{{"template", json::object{{"spec", json::object{{"restartPolicy", "Never"},
+                                                                            {"containers", json::array{json::object{{"name", "c"}, {"image", "busybox"}}}}}}}}}}};
+  auto j = s.client().post("/apis/batch/v1/namespaces/default/jobs", job);
+  ASSERT_TRUE(j.ok()) << j.error().message;
+  std::string uid(stringAt(*j, {"metadata", "uid"}));
+  EXPECT_EQ(stringAt(*j, {"spec", "selector", "matchLabels", "batch.kubernetes.io/controller-uid"}), uid);
+  EXPECT_EQ(stringAt(*j, {"spec", "template", "metadata", "labels", "job-name"}), "once");
+  EXPECT_EQ(findPath(*j, {"spec", "completions"})->as_int64(), 1);
+  EXPECT_EQ(findPath(*j, {"spec", "backoffLimit"})->as_int64(), 6);
+}
+
+TEST(ApiServer, PropagationPoliciesSetFinalizers) {
+  TestApiServer s;
+  ASSERT_TRUE(s.client().post("/apis/apps/v1/namespaces/default/deployments", deployment("fg", 1)).ok());
+  auto fg = s.client().del("/apis/apps/v1/namespaces/default/deployments/fg", json::object{{"propagationPolicy", "Foreground"}});
+  ASSERT_TRUE(fg.ok()) << fg.error().message;
+  auto d = s.client().get("/apis/apps/v1/namespaces/default/deployments/fg");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(toJson(*findPath(*d, {"metadata", "finalizers"})), R"(["foregroundDeletion"])");
+  EXPECT_NE(findPath(*d, {"metadata", "deletionTimestamp"}), nullptr);
+  // No new finalizers on an object being deleted.
+  auto add = s.client().patch("/apis/apps/v1/namespaces/default/deployments/fg", PatchType::Merge,
+                              json::object{{"metadata", json::object{{"finalizers", json::array{"foregroundDeletion", "x/y"}}}}});
+  ASSERT_FALSE(add.ok());
+  EXPECT_EQ(add.error().code, 422);
+  EXPECT_NE(add.error().message.find("no new finalizers"), std::string::npos);
+  ASSERT_TRUE(s.client().post("/apis/apps/v1/namespaces/default/deployments", deployment("bg", 1)).ok());
+  ASSERT_TRUE(s.client().del("/apis/apps/v1/namespaces/default/deployments/bg", json::object{{"propagationPolicy", "Background"}}).ok());
+  EXPECT_EQ(s.client().get("/apis/apps/v1/namespaces/default/deployments/bg").error().code, 404);
+  auto bad = s.client().del("/apis/apps/v1/namespaces/default/deployments/fg", json::object{{"propagationPolicy", "Sideways"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, 422);
+}
+
+TEST(ApiServer, NamespaceTerminatesUntilFinalized) {
+  TestApiServer s;
+  ASSERT_TRUE(s.client().post("/api/v1/namespaces", json::object{{"metadata", json::object{{"name", "gone"}}}}).ok());
+  ASSERT_TRUE(s.client().del("/api/v1/namespaces/gone").ok());
+  auto ns = s.client().get("/api/v1/namespaces/gone");
+  ASSERT_TRUE(ns.ok());
+  EXPECT_EQ(stringAt(*ns, {"status", "phase"}), "Terminating");
+  // No new content in a terminating namespace.
+  auto cm = s.client().post("/api/v1/namespaces/gone/configmaps", json::object{{"metadata", json::object{{"name", "c"}}}});
+  ASSERT_FALSE(cm.ok());
+  EXPECT_EQ(cm.error().code, 403);
+  json::value body = *ns;
+  body.as_object()["spec"] = json::object{{"finalizers", json::array()}};
+  ASSERT_TRUE(s.client().put("/api/v1/namespaces/gone/finalize", body).ok());
+  EXPECT_EQ(s.client().get("/api/v1/namespaces/gone").error().code, 404);
+}
+
+TEST(ApiServer, EvictionHonoursDisruptionBudgets) {
+  TestApiServer s;
+  ASSERT_TRUE(s.client().post("/api/v1/namespaces/default/pods", pod("p1", "n1")).ok());
+  ASSERT_TRUE(s.client().patch("/api/v1/namespaces/default/pods/p1/status", PatchType::Merge,
+                               json::object{{"status", json::object{{"phase", "Running"}}}}).ok());
+  json::value pdb = json::object{{"apiVersion", "policy/v1"},
+                                 {"kind", "PodDisruptionBudget"},
+                                 {"metadata", json::object{{"name", "keep"}}},
+                                 {"spec", json::object{{"minAvailable", 1},
+                                                       {"selector", json::object{{"matchLabels", json::object{{"app", "x"}}}}}}}};
+  ASSERT_TRUE(s.client().post("/apis/policy/v1/namespaces/default/poddisruptionbudgets", pdb).ok());
+  json::value eviction = json::object{{"apiVersion", "policy/v1"}, {"kind", "Eviction"}, {"metadata", json::object{{"name", "p1"}}}};
+  auto blocked = s.client().post("/api/v1/namespaces/default/pods/p1/eviction", eviction);
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.error().code, 429);
+  EXPECT_EQ(blocked.error().message, "Cannot evict pod as it would violate the pod's disruption budget.");
+  ASSERT_TRUE(s.client().patch("/apis/policy/v1/namespaces/default/poddisruptionbudgets/keep/status", PatchType::Merge,
+                               json::object{{"status", json::object{{"disruptionsAllowed", 1}}}}).ok());
+  ASSERT_TRUE(s.client().post("/api/v1/namespaces/default/pods/p1/eviction", eviction).ok());
+  auto p = s.client().get("/api/v1/namespaces/default/pods/p1");
+  ASSERT_TRUE(p.ok());  // bound pods terminate gracefully
+  EXPECT_NE(findPath(*p, {"metadata", "deletionTimestamp"}), nullptr);
+  auto budget = s.client().get("/apis/policy/v1/namespaces/default/poddisruptionbudgets/keep");
+  EXPECT_EQ(findPath(*budget, {"status", "disruptionsAllowed"})->as_int64(), 0);
+}
+
 }  // namespace
 }  // namespace kwok::testing

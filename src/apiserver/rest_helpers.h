@@ -1,0 +1,83 @@
+// Building blocks shared by the REST verbs (rest.cpp) and the
+// subresources (subresources.cpp): request decoding, response encoding,
+// Kubernetes-worded errors and store-write construction. Internal to
+// src/apiserver.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/catalog.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/fields.h"
+#include "core/json.h"
+#include "core/labels.h"
+#include "net/http.h"
+#include "store/store.h"
+
+namespace kwok::apiserver::rest {
+
+// ---- requests ----
+
+// The request body as a JSON object, decoded per Content-Type (JSON or YAML).
+Result<json::object> readBody(const net::Request& req);
+// `dryRun=All` (the only value kube accepts) or none.
+Result<bool> dryRun(const net::Request& req);
+
+struct Selectors {
+  LabelSelector labels;
+  FieldSelector fields;
+};
+// `labelSelector` and `fieldSelector`, the latter checked against the fields `r` supports.
+Result<Selectors> readSelectors(const net::Request& req, const api::Resource& r);
+
+// DeleteOptions from the body (if any) and the query parameters.
+Result<json::object> deleteOptions(const net::Request& req);
+
+// A PATCH body with its type.
+struct PatchRequest {
+  enum class Kind { Json, Merge, Strategic } kind = Kind::Merge;
+  json::value doc;
+};
+Result<PatchRequest> readPatch(const net::Request& req);
+Result<json::object> applyPatch(const PatchRequest& p, const json::value& doc, const PatchSchema* schema);
+
+std::optional<std::int64_t> parseRevision(std::string_view s);
+std::optional<std::int64_t> intMember(const json::value& v, std::initializer_list<std::string_view> path);
+
+// ---- responses ----
+
+json::object parseEntry(const store::EntryPtr& e);
+json::value details(const api::Resource& r, std::string_view name);
+// An error response naming the object (when `name` is not empty).
+net::Response fail(const Error& e, const api::Resource& r, std::string_view name);
+net::Response notAcceptable();
+json::object partialMetadata(const json::object& obj);
+// One Table row; `includeObject` is None, Metadata (the default) or Object.
+json::object tableRow(const api::Resource& r, const json::object& obj, std::string_view includeObject, SystemTime now);
+json::object table(const api::Resource& r, std::int64_t rev, json::array rows, bool withColumns);
+// A list response assembled from stored bytes.
+std::string listJson(const api::Resource& r, std::int64_t rev, const std::vector<store::EntryPtr>& items);
+// A single object in the representation the client asked for.
+net::Response objectResponse(const net::Request& req, const api::Resource& r, int status, const store::EntryPtr& e,
+                             SystemTime now);
+
+// ---- errors, as kube-apiserver words them ----
+
+Error invalidResourceVersion(std::string_view rv);
+Error nameMismatch(std::string_view bodyName, std::string_view urlName);
+Error notFound(const api::Resource& r, std::string_view name);
+Error modified(const api::Resource& r, std::string_view name);
+Error tooManyConflicts(const api::Resource& r, std::string_view name);
+
+// ---- writes ----
+
+// A store write of `obj` to the object whose current state is `cur`.
+store::Write writeOf(store::Write::Op op, const api::Resource& r, const store::Entry& cur, json::object obj);
+// What a dry run answers: the object as it would have been stored.
+store::EntryPtr dryRunEntry(const store::Entry& base, const json::object& obj);
+
+}  // namespace kwok::apiserver::rest
