@@ -96,6 +96,10 @@ std::vector<Resource> builtinResources() {
   const std::vector<std::string> all = {"all"};
 
   Builder core{out, "", "v1"};
+  // POST .../bindings binds the pod the Binding names (the old form of pods/binding).
+  auto& bindings = core.add("bindings", "Binding", true);
+  bindings.verbs = {"create"};
+  bindings.virtualResource = true;
   core.add("configmaps", "ConfigMap", true, {"cm"}, {}, s.metaOnly);
   auto& endpoints = core.add("endpoints", "Endpoints", true, {"ep"}, {}, s.metaOnly);
   endpoints.singular = "endpoints";
@@ -159,6 +163,81 @@ std::vector<Resource> builtinResources() {
 
   Builder scheduling{out, "scheduling.k8s.io", "v1"};
   scheduling.add("priorityclasses", "PriorityClass", false, {"pc"}, {}, s.metaOnly);
+
+  for (const char* version : {"v1", "v2"}) {
+    Builder autoscaling{out, "autoscaling", version};
+    autoscaling.add("horizontalpodautoscalers", "HorizontalPodAutoscaler", true, {"hpa"}, {"status"}, s.metaOnly)
+        .categories = all;
+  }
+
+  Builder discovery{out, "discovery.k8s.io", "v1"};
+  discovery.add("endpointslices", "EndpointSlice", true, {}, {}, s.metaOnly);
+
+  Builder networking{out, "networking.k8s.io", "v1"};
+  networking.add("ingressclasses", "IngressClass", false, {}, {}, s.metaOnly);
+  networking.add("ingresses", "Ingress", true, {"ing"}, {"status"}, s.metaOnly);
+  networking.add("networkpolicies", "NetworkPolicy", true, {"netpol"}, {}, s.metaOnly);
+
+  Builder rbac{out, "rbac.authorization.k8s.io", "v1"};
+  rbac.add("clusterrolebindings", "ClusterRoleBinding", false, {}, {}, s.metaOnly);
+  rbac.add("clusterroles", "ClusterRole", false, {}, {}, s.metaOnly);
+  rbac.add("rolebindings", "RoleBinding", true, {}, {}, s.metaOnly);
+  rbac.add("roles", "Role", true, {}, {}, s.metaOnly);
+
+  Builder storage{out, "storage.k8s.io", "v1"};
+  storage.add("csidrivers", "CSIDriver", false, {}, {}, s.metaOnly);
+  storage.add("csinodes", "CSINode", false, {}, {}, s.metaOnly);
+  storage.add("csistoragecapacities", "CSIStorageCapacity", true, {}, {}, s.metaOnly);
+  storage.add("storageclasses", "StorageClass", false, {"sc"}, {}, s.metaOnly);
+  storage.add("volumeattachments", "VolumeAttachment", false, {}, {"status"}, s.metaOnly);
+
+  Builder admission{out, "admissionregistration.k8s.io", "v1"};
+  admission.add("mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, {}, {}, s.metaOnly)
+      .categories = {"api-extensions"};
+  admission.add("validatingadmissionpolicies", "ValidatingAdmissionPolicy", false, {}, {"status"}, s.metaOnly)
+      .categories = {"api-extensions"};
+  admission.add("validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding", false, {}, {}, s.metaOnly)
+      .categories = {"api-extensions"};
+  admission.add("validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, {}, {}, s.metaOnly)
+      .categories = {"api-extensions"};
+
+  Builder apiregistration{out, "apiregistration.k8s.io", "v1"};
+  apiregistration.add("apiservices", "APIService", false, {}, {"status"}, s.metaOnly).categories = {"api-extensions"};
+
+  Builder apiextensions{out, "apiextensions.k8s.io", "v1"};
+  apiextensions.add("customresourcedefinitions", "CustomResourceDefinition", false, {"crd", "crds"}, {"status"},
+                    s.metaOnly)
+      .categories = {"api-extensions"};
+
+  // Reviews are answered, never stored.
+  auto review = [](Resource& r) -> Resource& {
+    r.verbs = {"create"};
+    r.virtualResource = true;
+    return r;
+  };
+  Builder authentication{out, "authentication.k8s.io", "v1"};
+  review(authentication.add("selfsubjectreviews", "SelfSubjectReview", false));
+  review(authentication.add("tokenreviews", "TokenReview", false));
+  Builder authorization{out, "authorization.k8s.io", "v1"};
+  review(authorization.add("localsubjectaccessreviews", "LocalSubjectAccessReview", true));
+  review(authorization.add("selfsubjectaccessreviews", "SelfSubjectAccessReview", false));
+  review(authorization.add("selfsubjectrulesreviews", "SelfSubjectRulesReview", false));
+  review(authorization.add("subjectaccessreviews", "SubjectAccessReview", false));
+
+  // KWOK's own kinds (upstream installs them as CRDs).
+  Builder kwokApi{out, "kwok.x-k8s.io", "v1alpha1"};
+  kwokApi.add("attaches", "Attach", true, {}, {"status"}, s.metaOnly);
+  kwokApi.add("clusterattaches", "ClusterAttach", false, {}, {"status"}, s.metaOnly);
+  kwokApi.add("clusterexecs", "ClusterExec", false, {}, {"status"}, s.metaOnly);
+  kwokApi.add("clusterlogs", "ClusterLogs", false, {}, {"status"}, s.metaOnly).singular = "clusterlogs";
+  kwokApi.add("clusterportforwards", "ClusterPortForward", false, {}, {"status"}, s.metaOnly);
+  kwokApi.add("clusterresourceusages", "ClusterResourceUsage", false, {}, {"status"}, s.metaOnly);
+  kwokApi.add("execs", "Exec", true, {}, {"status"}, s.metaOnly);
+  kwokApi.add("logs", "Logs", true, {}, {"status"}, s.metaOnly).singular = "logs";
+  kwokApi.add("metrics", "Metric", false, {}, {"status"}, s.metaOnly);
+  kwokApi.add("portforwards", "PortForward", true, {}, {"status"}, s.metaOnly);
+  kwokApi.add("resourceusages", "ResourceUsage", true, {}, {"status"}, s.metaOnly);
+  kwokApi.add("stages", "Stage", false, {}, {"status"}, s.metaOnly);
   for (auto& r : out) {
     bool workload = r.group == "apps" && r.plural != "controllerrevisions";
     r.tracksGeneration = workload || r.group == "batch" || r.group == "policy" || r.plural == "replicationcontrollers";

@@ -24,6 +24,11 @@ struct Resource {
   std::vector<std::string> subresources;  // "status", "binding", ...
   // Field selectors beyond metadata.name and metadata.namespace.
   std::vector<std::string> fieldSelectors;
+  // The verbs discovery lists (standardVerbs() unless overridden).
+  std::vector<std::string> verbs;
+  // Create-only resources that are answered, not stored: the access
+  // reviews and the like.
+  bool virtualResource = false;
   // metadata.generation is set, and bumped on spec changes.
   bool tracksGeneration = false;
   // PUT of a missing object creates it (events, leases, endpoints).

@@ -39,7 +39,7 @@ json::object resourceList(const api::Catalog& catalog, const std::string& group,
                    {"singularName", r.singular},
                    {"namespaced", r.namespaced},
                    {"kind", r.kind},
-                   {"verbs", strings(api::standardVerbs())}};
+                   {"verbs", strings(r.verbs.empty() ? api::standardVerbs() : r.verbs)}};
     if (!r.shortNames.empty()) o["shortNames"] = strings(r.shortNames);
     if (!r.categories.empty()) o["categories"] = strings(r.categories);
     resources.push_back(std::move(o));

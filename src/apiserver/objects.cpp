@@ -97,6 +97,35 @@ std::string podQosClass(const json::object& pod) {
 
 namespace {
 
+// Every namespace carries its name as a label (kube's NamespaceDefaultLabelName),
+// so that namespace selectors can name it.
+void labelNamespace(json::object& ns) {
+  std::string name(stringAt(ns, {"metadata", "name"}));
+  ensureObject(ensureObject(ns, "metadata"), "labels")["kubernetes.io/metadata.name"] = name;
+}
+
+// An update that leaves a Service's allocated addresses out keeps them
+// (kube's patchAllocatedValues): replacing a Service with its manifest must
+// not lose its cluster IP or node ports.
+void keepAllocatedAddresses(json::object& svc, const json::object& old) {
+  auto& spec = ensureObject(svc, "spec");
+  if (stringAt(spec, {"clusterIP"}).empty()) {
+    for (const char* key : {"clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"})
+      if (const auto* v = findPath(old, {"spec", key})) spec[key] = *v;
+  }
+  const auto* oldPorts = arrayAt(old, {"spec", "ports"});
+  auto* ports = spec.if_contains("ports");
+  if (!oldPorts || !ports || !ports->is_array()) return;
+  for (auto& p : ports->get_array()) {
+    if (!p.is_object() || p.get_object().contains("nodePort")) continue;
+    const json::value* port = p.get_object().if_contains("port");
+    for (const auto& o : *oldPorts) {
+      const json::value *oldPort = findPath(o, {"port"}), *nodePort = findPath(o, {"nodePort"});
+      if (port && oldPort && nodePort && toJson(*oldPort) == toJson(*port)) p.get_object()["nodePort"] = *nodePort;
+    }
+  }
+}
+
 // A Job without spec.manualSelector selects its pods by its own uid: the
 // apiserver writes the selector and labels the template (kube's job strategy).
 void selectJobPods(json::object& job) {
@@ -158,6 +187,7 @@ Status prepareForCreate(const api::Resource& r, json::object& obj, std::string_v
   } else if (r.group.empty() && r.plural == "namespaces") {
     obj["spec"] = json::object{{"finalizers", json::array{"kubernetes"}}};
     obj["status"] = json::object{{"phase", "Active"}};
+    labelNamespace(obj);
   } else if (r.group.empty() && r.plural == "nodes") {
     // Nodes keep the status they are created with (kwok and kubelet rely on it).
   } else if (r.statusSubresource()) {
@@ -217,6 +247,8 @@ Status prepareForUpdate(const api::Resource& r, json::object& obj, const json::o
       obj.erase("status");
   }
   applyDefaults(r, obj);
+  if (r.group.empty() && r.plural == "namespaces") labelNamespace(obj);
+  if (r.group.empty() && r.plural == "services") keepAllocatedAddresses(obj, old);
   if (r.tracksGeneration) {
     const json::value* newSpec = obj.if_contains("spec");
     const json::value* oldSpec = old.if_contains("spec");
@@ -341,6 +373,11 @@ Status validateObject(const api::Resource& r, const json::object& obj, const jso
                                  "[]string{{{}}}",
                                  list));
     }
+  }
+  if (old && r.group.empty() && r.plural == "services") {
+    std::string_view before = stringAt(*old, {"spec", "clusterIP"}), after = stringAt(obj, {"spec", "clusterIP"});
+    if (!before.empty() && before != after)
+      errs.invalid("spec.clusterIPs[0]", json::string(after), "may not change once set");
   }
   if (old && r.group.empty() && r.plural == "nodes") {
     // spec.podCIDR cannot change once set.

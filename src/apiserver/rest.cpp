@@ -64,6 +64,11 @@ void Rest::handle(const net::Request& req, const RequestInfo& info, net::Respond
     }
     return;
   }
+  if (r->virtualResource) {
+    if (verb == "create" && info.name.empty()) res.send(answerVirtual(req, t));
+    else res.send(errorResponse(Error{405, "MethodNotAllowed", "the server does not allow this method on the requested resource"}));
+    return;
+  }
   if (r->namespaced && !info.hasNamespacePath && verb != "list" && verb != "watch") {
     res.send(errorResponse(Error::notFound("the server could not find the requested resource")));
     return;
@@ -87,6 +92,25 @@ void Rest::handle(const net::Request& req, const RequestInfo& info, net::Respond
   else
     res.send(errorResponse(
         Error{405, "MethodNotAllowed", "the server does not allow this method on the requested resource"}));
+}
+
+Status Rest::ensure(const api::Resource& r, json::object obj, bool replace) {
+  std::string ns(stringAt(obj, {"metadata", "namespace"})), name(stringAt(obj, {"metadata", "name"}));
+  if (!store_.get(r.storageName(), ns, name)) {
+    auto e = createObject(r, obj, ns, false);
+    if (e || e.error().reason != "AlreadyExists") return e ? Status{} : Status(e.error());
+  }
+  if (!replace) return {};
+  RequestInfo info;
+  info.ns = ns;
+  info.name = name;
+  auto e = guaranteedUpdate(r, info, false, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
+    json::object updated = obj;
+    auto old = parseEntry(cur);
+    if (auto st = prepareForUpdate(r, updated, old, ""); !st) return st.error();
+    return updated;
+  });
+  return e ? Status{} : Status(e.error());
 }
 
 net::Response Rest::get(const net::Request& req, const Target& t) {
@@ -262,6 +286,8 @@ Result<store::EntryPtr> Rest::createObject(const api::Resource& r, json::object 
   }
   if (auto st = prepareForCreate(r, obj, ns, now); !st) return st.error();
   if (auto st = validateObject(r, obj, nullptr); !st) return st.error();
+  if (r.group.empty() && r.plural == "services")
+    if (auto st = services_.allocate(obj); !st) return st.error();
   std::string name(stringAt(obj, {"metadata", "name"}));
   store::Entry key;
   key.ns = ns;

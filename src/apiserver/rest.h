@@ -8,6 +8,7 @@
 
 #include "api/catalog.h"
 #include "apiserver/request_info.h"
+#include "apiserver/services.h"
 #include "core/clock.h"
 #include "net/http_server.h"
 #include "store/store.h"
@@ -17,10 +18,15 @@ namespace kwok::apiserver {
 class Rest {
  public:
   Rest(store::Store& store, const api::Catalog& catalog, const Clock& clock, const std::atomic<bool>& stopping)
-      : store_(store), catalog_(catalog), clock_(clock), stopping_(stopping) {}
+      : store_(store), catalog_(catalog), clock_(clock), stopping_(stopping), services_(store) {}
 
   // Serves one resource request; `info.isResource` must be true.
   void handle(const net::Request& req, const RequestInfo& info, net::Responder& res);
+
+  // Creates `obj` through the normal create path unless an object of that
+  // name exists; with `replace`, an existing one is updated to `obj`
+  // instead. For the objects every cluster starts with.
+  Status ensure(const api::Resource& r, json::object obj, bool replace);
 
  private:
   struct Target {
@@ -39,6 +45,10 @@ class Rest {
   net::Response scale(const net::Request& req, const Target& t);
   net::Response evict(const net::Request& req, const Target& t);
   net::Response finalize(const net::Request& req, const Target& t);
+  // Create on a virtual resource: access reviews (answered from the
+  // caller's identity; authorization is off, so everything is allowed) and
+  // core/v1 bindings.
+  net::Response answerVirtual(const net::Request& req, const Target& t);
 
   // Stores `obj` as the new state of `cur` (update semantics already
   // applied): a no-op when nothing changed, a deletion when the update
@@ -60,6 +70,7 @@ class Rest {
   const api::Catalog& catalog_;
   const Clock& clock_;
   const std::atomic<bool>& stopping_;
+  ServiceAllocator services_;
 };
 
 }  // namespace kwok::apiserver

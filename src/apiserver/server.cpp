@@ -22,6 +22,19 @@ namespace {
 // The namespaces every cluster starts with.
 constexpr const char* kSeedNamespaces[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
 
+struct SeedPriorityClass {
+  const char* name;
+  int value;
+  const char* description;
+};
+constexpr SeedPriorityClass kSeedPriorityClasses[] = {
+    {"system-node-critical", 2000001000, "Used for system critical pods that must not be moved from their current node."},
+    {"system-cluster-critical", 2000000000,
+     "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."}};
+
+// The first address of the service range, as kube-apiserver gives it to `kubernetes`.
+constexpr const char* kKubernetesServiceIP = "10.96.0.1";
+
 class Server final : public ApiServer {
  public:
   Server(Options opts, std::unique_ptr<store::Store> store)
@@ -47,23 +60,46 @@ class Server final : public ApiServer {
     return {};
   }
 
+  // The objects every cluster starts with, as kube-apiserver creates them.
   Status seed() {
+    const auto& catalog = api::Catalog::builtin();
     for (const char* ns : kSeedNamespaces) {
-      if (store_->get("namespaces", "", ns)) continue;
-      store::Write w;
-      w.resource = "namespaces";
-      w.name = ns;
-      w.object = json::object{{"apiVersion", "v1"},
-                              {"kind", "Namespace"},
-                              {"metadata", json::object{{"name", ns},
-                                                        {"uid", newUid()},
-                                                        {"creationTimestamp", formatTime(clock_.now())},
-                                                        {"labels", json::object{{"kubernetes.io/metadata.name", ns}}}}},
-                              {"spec", json::object{{"finalizers", json::array{"kubernetes"}}}},
-                              {"status", json::object{{"phase", "Active"}}}};
-      if (auto r = store_->write(std::move(w)); !r && r.error().reason != "AlreadyExists") return r.error();
+      if (auto st = rest_.ensure(*catalog.find("", "v1", "namespaces"), json::object{{"metadata", json::object{{"name", ns}}}}, false); !st)
+        return st;
+    }
+    const auto* priorityClasses = catalog.find("scheduling.k8s.io", "v1", "priorityclasses");
+    for (auto [name, value, description] : kSeedPriorityClasses) {
+      json::object pc{{"metadata", json::object{{"name", name}}},
+                      {"value", value},
+                      {"globalDefault", false},
+                      {"description", description},
+                      {"preemptionPolicy", "PreemptLowerPriority"}};
+      if (auto st = rest_.ensure(*priorityClasses, std::move(pc), false); !st) return st;
     }
     return {};
+  }
+
+  // The `kubernetes` Service in default and its endpoints, pointing at this
+  // server's port (which may differ after a restart, hence `replace`).
+  Status seedKubernetesService() {
+    const auto& catalog = api::Catalog::builtin();
+    json::object meta{{"name", "kubernetes"},
+                      {"namespace", "default"},
+                      {"labels", json::object{{"component", "apiserver"}, {"provider", "kubernetes"}}}};
+    json::object svc{{"metadata", meta},
+                     {"spec", json::object{{"type", "ClusterIP"},
+                                           {"clusterIP", kKubernetesServiceIP},
+                                           {"ports", json::array{json::object{{"name", "https"},
+                                                                              {"port", 443},
+                                                                              {"protocol", "TCP"},
+                                                                              {"targetPort", http_->port()}}}}}}};
+    if (auto st = rest_.ensure(*catalog.find("", "v1", "services"), std::move(svc), false); !st) return st;
+    json::object endpoints{{"metadata", meta},
+                           {"subsets", json::array{json::object{
+                                           {"addresses", json::array{json::object{{"ip", "127.0.0.1"}}}},
+                                           {"ports", json::array{json::object{
+                                                         {"name", "https"}, {"port", http_->port()}, {"protocol", "TCP"}}}}}}}};
+    return rest_.ensure(*catalog.find("", "v1", "endpoints"), std::move(endpoints), true);
   }
 
   std::uint16_t port() const override { return http_ ? http_->port() : 0; }
@@ -126,6 +162,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::start(const Options& options) {
   auto server = std::make_unique<Server>(options, std::move(*st));
   if (auto r = server->seed(); !r) return r.error();
   if (auto r = server->listen(); !r) return r.error();
+  if (auto r = server->seedKubernetesService(); !r) return r.error();
   return std::unique_ptr<ApiServer>(std::move(server));
 }
 
