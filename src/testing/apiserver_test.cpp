@@ -5,6 +5,8 @@
 
 #include "testing/test_apiserver.h"
 
+#include "core/ip.h"
+
 namespace kwok::testing {
 namespace {
 
@@ -308,6 +310,59 @@ TEST(ApiServer, EvictionHonoursDisruptionBudgets) {
   EXPECT_NE(findPath(*p, {"metadata", "deletionTimestamp"}), nullptr);
   auto budget = s.client().get("/apis/policy/v1/namespaces/default/poddisruptionbudgets/keep");
   EXPECT_EQ(findPath(*budget, {"status", "disruptionsAllowed"})->as_int64(), 0);
+}
+
+
+TEST(ApiServer, ServicesGetUniqueClusterIPsThatStay) {
+  TestApiServer s;
+  auto k8s = s.client().get("/api/v1/namespaces/default/services/kubernetes");
+  ASSERT_TRUE(k8s.ok());
+  EXPECT_EQ(stringAt(*k8s, {"spec", "clusterIP"}), "10.96.0.1");
+  json::value svc = json::object{{"metadata", json::object{{"name", "web"}}},
+                                 {"spec", json::object{{"type", "NodePort"},
+                                                       {"selector", json::object{{"app", "web"}}},
+                                                       {"ports", json::array{json::object{{"port", 80}}}}}}};
+  auto a = s.client().post("/api/v1/namespaces/default/services", svc);
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  std::string ip(stringAt(*a, {"spec", "clusterIP"}));
+  ASSERT_TRUE(Cidr::parse("10.96.0.0/12")->contains(*IpAddress::parse(ip)));
+  EXPECT_NE(ip, "10.96.0.1");
+  const auto& port = findPath(*a, {"spec", "ports"})->as_array()[0];
+  EXPECT_GE(findPath(port, {"nodePort"})->as_int64(), 30000);
+  EXPECT_EQ(findPath(port, {"targetPort"})->as_int64(), 80);
+  // Replacing the Service with its manifest keeps the allocated addresses.
+  json::value replacement = svc;
+  replacement.as_object()["metadata"].as_object()["resourceVersion"] = std::string(stringAt(*a, {"metadata", "resourceVersion"}));
+  auto r = s.client().put("/api/v1/namespaces/default/services/web", replacement);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(stringAt(*r, {"spec", "clusterIP"}), ip);
+  auto moved = s.client().patch("/api/v1/namespaces/default/services/web", PatchType::Merge,
+                                json::object{{"spec", json::object{{"clusterIP", "10.96.0.99"}}}});
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.error().code, 422);
+  json::value taken = json::object{{"metadata", json::object{{"name", "dup"}}},
+                                   {"spec", json::object{{"clusterIP", ip}, {"ports", json::array{json::object{{"port", 80}}}}}}};
+  auto dup = s.client().post("/api/v1/namespaces/default/services", taken);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.error().message.find("already allocated"), std::string::npos);
+}
+
+TEST(ApiServer, AccessReviewsAreAnsweredNotStored) {
+  TestApiServer s;
+  json::value ssar = json::object{{"apiVersion", "authorization.k8s.io/v1"},
+                                  {"kind", "SelfSubjectAccessReview"},
+                                  {"spec", json::object{{"resourceAttributes", json::object{{"verb", "create"}, {"resource", "pods"}}}}}};
+  auto r = s.client().post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssar);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(findPath(*r, {"status", "allowed"})->as_bool());
+  EXPECT_EQ(stringAt(*r, {"spec", "resourceAttributes", "verb"}), "create");
+  auto who = s.client().post("/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                             json::object{{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "SelfSubjectReview"}});
+  ASSERT_TRUE(who.ok());
+  EXPECT_EQ(stringAt(*who, {"status", "userInfo", "username"}), "system:anonymous");  // plain HTTP: no identity
+  auto list = s.client().get("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews");
+  ASSERT_FALSE(list.ok());
+  EXPECT_EQ(list.error().code, 405);
 }
 
 }  // namespace
