@@ -128,24 +128,52 @@ net::Response Rest::list(const net::Request& req, const Target& t) {
   if (!sel) return errorResponse(sel.error());
   auto rep = negotiate(req, true);
   if (rep == Representation::Unsupported) return notAcceptable();
+  std::int64_t limit = 0;
+  if (auto l = req.param("limit"); l && !l->empty()) {
+    auto v = parseRevision(*l);
+    if (!v) return errorResponse(Error::badRequest(fmt::format("invalid limit {:?}", *l)));
+    limit = *v;
+  }
   auto l = store_.list(r.storageName(), t.info->ns);
+  ListMeta meta{l.rev};
+  std::string_view startAfter;
+  Page page;
+  if (auto token = req.param("continue"); token && !token->empty()) {
+    auto p = readContinue(*token, store_.oldestWatchableRevision(r.storageName()));
+    if (!p) return errorResponse(p.error());
+    page = std::move(*p);
+    meta.rev = page.rev;  // every page reports the first page's revision
+    startAfter = page.startAfter;
+  }
   std::vector<store::EntryPtr> items;
-  items.reserve(l.items.size());
-  for (auto& e : l.items)
-    if (matchesSelectors(*e, sel->labels, sel->fields)) items.push_back(std::move(e));
-  if (rep == Representation::Object) return jsonResponse(200, listJson(r, l.rev, items));
+  std::int64_t remaining = 0;
+  for (auto& e : l.items) {
+    if (!startAfter.empty() && e->ns + "/" + e->name <= startAfter) continue;
+    if (!matchesSelectors(*e, sel->labels, sel->fields)) continue;
+    if (limit > 0 && static_cast<std::int64_t>(items.size()) == limit) {
+      ++remaining;
+      continue;
+    }
+    items.push_back(std::move(e));
+  }
+  if (remaining > 0) {
+    meta.continueToken = makeContinue(meta.rev, items.back()->ns + "/" + items.back()->name);
+    // kube reports the count only for lists without selectors (it cannot know it cheaply otherwise).
+    if (sel->labels.empty() && sel->fields.empty()) meta.remaining = remaining;
+  }
+  if (rep == Representation::Object) return jsonResponse(200, listJson(r, meta, items));
   if (rep == Representation::Table) {
     json::array rows;
     auto now = clock_.now();
     std::string_view include = req.param("includeObject").value_or("Metadata");
     for (const auto& e : items) rows.push_back(tableRow(r, parseEntry(e), include, now));
-    return jsonResponse(200, toJson(table(r, l.rev, std::move(rows), true)));
+    return jsonResponse(200, toJson(table(r, meta, std::move(rows), true)));
   }
   json::array metas;
   for (const auto& e : items) metas.push_back(partialMetadata(parseEntry(e)));
   return jsonResponse(200, toJson(json::object{{"kind", "PartialObjectMetadataList"},
                                                {"apiVersion", "meta.k8s.io/v1"},
-                                               {"metadata", json::object{{"resourceVersion", std::to_string(l.rev)}}},
+                                               {"metadata", meta.toJson()},
                                                {"items", std::move(metas)}}));
 }
 
@@ -204,7 +232,7 @@ void Rest::watch(const net::Request& req, const Target& t, net::Responder& res) 
       out += e->json;
     } else if (rep == Representation::Table) {
       json::array rows{tableRow(r, parseEntry(e), include, now)};
-      out += toJson(table(r, e->rev, std::move(rows), firstTable));
+      out += toJson(table(r, ListMeta{e->rev}, std::move(rows), firstTable));
       firstTable = false;
     } else {
       out += toJson(partialMetadata(parseEntry(e)));
@@ -536,7 +564,7 @@ net::Response Rest::removeCollection(const net::Request& req, const Target& t) {
     if (!e) return fail(e.error(), r, cur->name);
     out.push_back(*e);
   }
-  return jsonResponse(200, listJson(r, store_.revision(), out));
+  return jsonResponse(200, listJson(r, ListMeta{store_.revision()}, out));
 }
 
 }  // namespace kwok::apiserver

@@ -6,6 +6,7 @@
 #include "apiserver/indexer.h"
 #include "apiserver/responses.h"
 #include "apiserver/tables.h"
+#include "core/base64.h"
 #include "core/patch.h"
 #include "core/yaml.h"
 
@@ -91,28 +92,58 @@ json::object tableRow(const api::Resource& r, const json::object& obj, std::stri
   return row;
 }
 
-json::object table(const api::Resource& r, std::int64_t rev, json::array rows, bool withColumns) {
-  json::object t{{"kind", "Table"},
-                 {"apiVersion", "meta.k8s.io/v1"},
-                 {"metadata", json::object{{"resourceVersion", std::to_string(rev)}}}};
+json::object table(const api::Resource& r, const ListMeta& meta, json::array rows, bool withColumns) {
+  json::object t{{"kind", "Table"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", meta.toJson()}};
   t["columnDefinitions"] = withColumns ? tableColumns(r) : json::array();
   t["rows"] = std::move(rows);
   return t;
 }
 
-std::string listJson(const api::Resource& r, std::int64_t rev, const std::vector<store::EntryPtr>& items) {
-  std::size_t size = 128;
+json::object ListMeta::toJson() const {
+  json::object m{{"resourceVersion", std::to_string(rev)}};
+  if (!continueToken.empty()) m["continue"] = continueToken;
+  if (remaining) m["remainingItemCount"] = *remaining;
+  return m;
+}
+
+std::string listJson(const api::Resource& r, const ListMeta& meta, const std::vector<store::EntryPtr>& items) {
+  std::size_t size = 256;
   for (const auto& e : items) size += e->json.size() + 1;
   std::string out;
   out.reserve(size);
-  out += fmt::format(R"({{"kind":"{}List","apiVersion":"{}","metadata":{{"resourceVersion":"{}"}},"items":[)", r.kind,
-                     r.groupVersion(), rev);
+  out += fmt::format(R"({{"kind":"{}List","apiVersion":"{}","metadata":{},"items":[)", r.kind, r.groupVersion(),
+                     kwok::toJson(meta.toJson()));
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out += ',';
     out += items[i]->json;
   }
   out += "]}";
   return out;
+}
+
+std::string makeContinue(std::int64_t rev, std::string_view lastKey) {
+  return base64Encode(kwok::toJson(json::object{{"v", "meta.k8s.io/v1"}, {"rv", rev}, {"start", lastKey}}));
+}
+
+Result<Page> readContinue(std::string_view token, std::int64_t oldestRevision) {
+  auto invalid = [](std::string why) { return Error::badRequest("continue key is not valid: " + why); };
+  std::string decoded;
+  if (!base64Decode(token, decoded)) return invalid("illegal base64 data");
+  auto v = parseJson(decoded);
+  if (!v || !v->is_object()) return invalid("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  if (stringAt(*v, {"v"}) != "meta.k8s.io/v1") return invalid("server does not recognize this encoded key version");
+  const json::value* rv = member(*v, "rv");
+  if (!rv || !rv->is_int64() || rv->get_int64() <= 0) return invalid("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+  Page p{rv->get_int64(), std::string(stringAt(*v, {"start"}))};
+  if (p.rev < oldestRevision) {
+    return Error{410, "Expired",
+                 "The provided continue parameter is too old to display a consistent list result. You can start a "
+                 "new list without the continue parameter, or use the continue token in this response to retrieve "
+                 "the remainder of the results. Continuing with the provided token results in an inconsistent list "
+                 "- objects that were created, modified, or deleted between the time the first chunk was returned "
+                 "and now may show up in the list."};
+  }
+  return p;
 }
 
 net::Response notAcceptable() {
@@ -129,7 +160,7 @@ net::Response objectResponse(const net::Request& req, const api::Resource& r, in
       return jsonResponse(status, e->json);
     case Representation::Table: {
       json::array rows{tableRow(r, parseEntry(e), req.param("includeObject").value_or("Metadata"), now)};
-      return jsonResponse(status, toJson(table(r, e->rev, std::move(rows), true)));
+      return jsonResponse(status, toJson(table(r, ListMeta{e->rev}, std::move(rows), true)));
     }
     case Representation::PartialObjectMetadata:
       return jsonResponse(status, toJson(partialMetadata(parseEntry(e))));

@@ -50,6 +50,15 @@ std::optional<std::int64_t> intMember(const json::value& v, std::initializer_lis
 
 // ---- responses ----
 
+// The metadata of a list: its revision and, for a page, where the next
+// page starts and how many items remain.
+struct ListMeta {
+  std::int64_t rev = 0;
+  std::string continueToken;
+  std::optional<std::int64_t> remaining;
+  json::object toJson() const;
+};
+
 json::object parseEntry(const store::EntryPtr& e);
 json::value details(const api::Resource& r, std::string_view name);
 // An error response naming the object (when `name` is not empty).
@@ -58,9 +67,19 @@ net::Response notAcceptable();
 json::object partialMetadata(const json::object& obj);
 // One Table row; `includeObject` is None, Metadata (the default) or Object.
 json::object tableRow(const api::Resource& r, const json::object& obj, std::string_view includeObject, SystemTime now);
-json::object table(const api::Resource& r, std::int64_t rev, json::array rows, bool withColumns);
+json::object table(const api::Resource& r, const ListMeta& meta, json::array rows, bool withColumns);
 // A list response assembled from stored bytes.
-std::string listJson(const api::Resource& r, std::int64_t rev, const std::vector<store::EntryPtr>& items);
+std::string listJson(const api::Resource& r, const ListMeta& meta, const std::vector<store::EntryPtr>& items);
+
+// A page of a list: `limit` (0: no limit) items after the position a
+// continue token names. Tokens carry the revision of the first page, which
+// every page reports; a token older than the retained history is 410 Expired.
+struct Page {
+  std::int64_t rev = 0;     // the revision the pages report
+  std::string startAfter;   // "<namespace>/<name>" of the last item already returned
+};
+Result<Page> readContinue(std::string_view token, std::int64_t oldestRevision);
+std::string makeContinue(std::int64_t rev, std::string_view lastKey);
 // A single object in the representation the client asked for.
 net::Response objectResponse(const net::Request& req, const api::Resource& r, int status, const store::EntryPtr& e,
                              SystemTime now);

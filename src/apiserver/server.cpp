@@ -32,6 +32,8 @@ constexpr SeedPriorityClass kSeedPriorityClasses[] = {
     {"system-cluster-critical", 2000000000,
      "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."}};
 
+constexpr std::size_t kMaxRequestBytes = 3 * 1024 * 1024;
+
 // The first address of the service range, as kube-apiserver gives it to `kubernetes`.
 constexpr const char* kKubernetesServiceIP = "10.96.0.1";
 
@@ -50,6 +52,10 @@ class Server final : public ApiServer {
     so.certPem = opts_.certPem;
     so.keyPem = opts_.keyPem;
     so.clientCaPem = opts_.clientCaPem;
+    // kube-apiserver's limit on request bodies.
+    so.maxBodyBytes = kMaxRequestBytes;
+    so.bodyTooLarge = errorResponse(
+        Error{413, "RequestEntityTooLarge", fmt::format("Request entity too large: limit is {}", kMaxRequestBytes)});
     auto http = net::HttpServer::listen(so, [this](net::Request& req, net::Responder& res) { serve(req, res); });
     if (!http) return http.error();
     http_ = std::move(*http);

@@ -189,15 +189,17 @@ class Server final : public HttpServer {
       parser.header_limit(1 << 20);
       boost::system::error_code ec;
       http::read_header(s, buf, parser, ec);
-      if (ec) return;
+      // A Content-Length over the limit is reported while reading the header.
+      if (ec && ec != http::error::body_limit) return;
       s.setTimeouts(kIoTimeoutMs, kIoTimeoutMs);
-      if (!parser.is_done()) http::read(s, buf, parser, ec);
+      if (!ec && !parser.is_done()) http::read(s, buf, parser, ec);
       auto& msg = parser.get();
-      StreamResponder responder(s, msg.version(), msg.keep_alive());
       if (ec == http::error::body_limit) {
-        responder.send({413, {{"Content-Type", "text/plain"}}, "request entity too large\n"});
+        StreamResponder(s, msg.version(), false).send(opts_.bodyTooLarge);
+        drain(s);
         return;
       }
+      StreamResponder responder(s, msg.version(), msg.keep_alive());
       if (ec) return;
       Request req;
       req.method = std::string(msg.method_string());
@@ -213,6 +215,17 @@ class Server final : public HttpServer {
       responder.finish();
       if (!responder.canContinue()) return;
     }
+  }
+
+  // Reads and drops what the client still sends (the rest of a rejected
+  // body), so that closing does not reset the connection before the client
+  // has read our answer.
+  static void drain(FdStream& s) {
+    s.setTimeouts(2000, 2000);
+    std::vector<char> sink(64 * 1024);
+    boost::system::error_code ec;
+    for (std::size_t total = 0; total < (256u << 20) && !ec;)
+      total += s.read_some(boost::asio::buffer(sink), ec);
   }
 
   ServerOptions opts_;

@@ -44,6 +44,8 @@ struct ServerOptions {
   std::string certPem, keyPem;  // the server's certificate and key
   std::string clientCaPem;      // verifies client certificates, which are requested, not required
   std::size_t maxBodyBytes = 64 << 20;
+  // The answer to a request whose body exceeds maxBodyBytes.
+  Response bodyTooLarge{413, {{"Content-Type", "text/plain"}}, "request entity too large\n"};
 };
 
 class HttpServer {

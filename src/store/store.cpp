@@ -196,6 +196,12 @@ class StoreImpl final : public Store {
     return std::make_pair(std::move(l), std::shared_ptr<Watch>(w));
   }
 
+  std::int64_t oldestWatchableRevision(std::string_view resource) const override {
+    std::shared_lock lk(mu_);
+    auto it = resources_.find(std::string(resource));
+    return it == resources_.end() ? startRev_ : it->second.ringStart;
+  }
+
   void closeWatches() override {
     std::unique_lock lk(mu_);
     for (auto& [_, rs] : resources_)

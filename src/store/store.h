@@ -108,6 +108,10 @@ class Store {
   virtual Result<std::pair<List, std::shared_ptr<Watch>>> listAndWatch(std::string_view resource,
                                                                        std::string_view ns) = 0;
 
+  // The oldest revision a watch of `resource` can start from: events after
+  // it are all retained (older ones have been dropped from the ring).
+  virtual std::int64_t oldestWatchableRevision(std::string_view resource) const = 0;
+
   // Closes every open watch (their readers see closed() once drained), so
   // a server can end its watch streams promptly when shutting down.
   virtual void closeWatches() = 0;

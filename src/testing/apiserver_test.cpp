@@ -365,5 +365,44 @@ TEST(ApiServer, AccessReviewsAreAnsweredNotStored) {
   EXPECT_EQ(list.error().code, 405);
 }
 
+
+TEST(ApiServer, ListsPageWithContinueTokens) {
+  TestApiServer s;
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(s.client().post("/api/v1/namespaces/default/configmaps",
+                                json::object{{"metadata", json::object{{"name", "cm" + std::to_string(i)}}}}).ok());
+  std::vector<std::string> names;
+  std::string token, firstRv;
+  for (int page = 0; page < 5; ++page) {
+    std::string url = "/api/v1/namespaces/default/configmaps?limit=2";
+    if (!token.empty()) url += "&continue=" + net::percentEncode(token);
+    auto l = s.client().get(url);
+    ASSERT_TRUE(l.ok()) << l.error().message;
+    for (const auto& item : *arrayAt(*l, {"items"})) names.emplace_back(stringAt(item, {"metadata", "name"}));
+    if (firstRv.empty()) firstRv = stringAt(*l, {"metadata", "resourceVersion"});
+    EXPECT_EQ(stringAt(*l, {"metadata", "resourceVersion"}), firstRv);
+    token = stringAt(*l, {"metadata", "continue"});
+    if (page == 0) EXPECT_EQ(findPath(*l, {"metadata", "remainingItemCount"})->as_int64(), 3);
+    if (token.empty()) break;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"cm0", "cm1", "cm2", "cm3", "cm4"}));
+  auto bad = s.client().get("/api/v1/namespaces/default/configmaps?limit=2&continue=not-a-token");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, 400);
+  EXPECT_NE(bad.error().message.find("continue key is not valid"), std::string::npos);
+}
+
+
+TEST(ApiServer, OversizedBodiesAreRejected) {
+  TestApiServer s;
+  std::string big(4 * 1024 * 1024, 'a');
+  auto r = s.client().post("/api/v1/namespaces/default/configmaps",
+                           json::object{{"metadata", json::object{{"name", "big"}}}, {"data", json::object{{"a", big}}}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, 413);
+  EXPECT_EQ(r.error().message, "Request entity too large: limit is 3145728");
+  EXPECT_TRUE(s.client().get("/api/v1/namespaces/default/configmaps").ok());  // still serving
+}
+
 }  // namespace
 }  // namespace kwok::testing
