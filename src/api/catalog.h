@@ -8,9 +8,25 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json.h"
 #include "core/patch.h"
 
 namespace kwok::api {
+
+// What a CustomResourceDefinition says about one served version of its
+// resource, beyond the plain Resource facts.
+struct CustomResourceInfo {
+  std::string crdName;         // "widgets.example.com"
+  std::string storageVersion;  // objects are stored as this version
+  json::value schema;          // openAPIV3Schema of this version (null if none)
+  struct PrinterColumn {
+    std::string name, type, format, description, jsonPath;
+    int priority = 0;
+  };
+  std::vector<PrinterColumn> printerColumns;  // empty: the default (Name, Age)
+  // The scale subresource's paths, e.g. ".spec.replicas" (empty: no scale).
+  std::string specReplicasPath, statusReplicasPath, labelSelectorPath;
+};
 
 struct Resource {
   std::string group;     // "" for the core group
@@ -35,6 +51,8 @@ struct Resource {
   bool createOnUpdate = false;
   // Strategic merge metadata for the whole object.
   std::shared_ptr<const PatchSchema> patchSchema;
+  // Set for resources a CustomResourceDefinition defines.
+  std::shared_ptr<const CustomResourceInfo> custom;
   // Whether the main resource ignores .status on writes (status is then
   // written only through the status subresource).
   bool statusSubresource() const;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "apiserver/responses.h"
@@ -31,9 +32,26 @@ json::array strings(const std::vector<std::string>& v) {
   return a;
 }
 
-json::object resourceList(const api::Catalog& catalog, const std::string& group, const std::string& version) {
+using Resources = std::vector<ResourcePtr>;
+
+std::vector<std::string> groupsOf(const Resources& all) {
+  std::vector<std::string> out;
+  for (const auto& r : all)
+    if (std::find(out.begin(), out.end(), r->group) == out.end()) out.push_back(r->group);
+  return out;
+}
+
+std::vector<std::string> versionsOf(const Resources& all, std::string_view group) {
+  std::vector<std::string> out;
+  for (const auto& r : all)
+    if (r->group == group && std::find(out.begin(), out.end(), r->version) == out.end()) out.push_back(r->version);
+  return out;
+}
+
+json::object resourceList(const Resources& all, const std::string& group, const std::string& version) {
   json::array resources;
-  for (const auto& r : catalog.resources()) {
+  for (const auto& rp : all) {
+    const auto& r = *rp;
     if (r.group != group || r.version != version) continue;
     json::object o{{"name", r.plural},
                    {"singularName", r.singular},
@@ -63,9 +81,9 @@ json::object resourceList(const api::Catalog& catalog, const std::string& group,
           {"resources", std::move(resources)}};
 }
 
-json::object groupInfo(const api::Catalog& catalog, const std::string& group) {
+json::object groupInfo(const Resources& all, const std::string& group) {
   json::array versions;
-  for (const auto& v : catalog.versions(group))
+  for (const auto& v : versionsOf(all, group))
     versions.push_back(json::object{{"groupVersion", group + "/" + v}, {"version", v}});
   json::value preferred = versions.at(0);
   return {{"name", group}, {"versions", std::move(versions)}, {"preferredVersion", std::move(preferred)}};
@@ -94,10 +112,11 @@ json::object patchOperation(const api::Resource& r) {
       {"x-kubernetes-group-version-kind", json::object{{"group", r.group}, {"version", r.version}, {"kind", r.kind}}}};
 }
 
-std::string openapiDocument(const api::Catalog& catalog, const std::string& group, const std::string& version) {
+std::string openapiDocument(const Resources& all, const std::string& group, const std::string& version) {
   json::object paths;
   std::string prefix = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
-  for (const auto& r : catalog.resources()) {
+  for (const auto& rp : all) {
+    const auto& r = *rp;
     if (r.group != group || r.version != version) continue;
     std::string base = prefix + (r.namespaced ? "/namespaces/{namespace}/" : "/") + r.plural + "/{name}";
     paths[base] = json::object{{"patch", patchOperation(r)}};
@@ -111,40 +130,52 @@ std::string openapiDocument(const api::Catalog& catalog, const std::string& grou
 
 }  // namespace
 
-Discovery::Discovery(const api::Catalog& catalog, std::string serverAddress) {
-  documents_["/api"] =
-      toJson(json::object{{"kind", "APIVersions"},
-                          {"versions", json::array{"v1"}},
-                          {"serverAddressByClientCIDRs",
-                           json::array{json::object{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", serverAddress}}}}});
+Discovery::Discovery(const ResourceRegistry& registry, std::string serverAddress)
+    : registry_(registry), serverAddress_(std::move(serverAddress)) {}
+
+std::shared_ptr<const Discovery::Documents> Discovery::documents() const {
+  std::lock_guard lk(mu_);
+  std::uint64_t gen = registry_.generation();
+  if (docs_ && gen == docsGeneration_) return docs_;
+  auto docs = std::make_shared<Documents>();
+  auto& d = *docs;
+  Resources all = registry_.all();
+  d["/api"] = toJson(json::object{
+      {"kind", "APIVersions"},
+      {"versions", json::array{"v1"}},
+      {"serverAddressByClientCIDRs",
+       json::array{json::object{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", serverAddress_}}}}});
   json::array groups;
   json::object openapiPaths;
-  for (const auto& g : catalog.groups()) {
-    for (const auto& v : catalog.versions(g)) {
+  for (const auto& g : groupsOf(all)) {
+    for (const auto& v : versionsOf(all, g)) {
       std::string gvPath = g.empty() ? "/api/" + v : "/apis/" + g + "/" + v;
-      documents_[gvPath] = toJson(resourceList(catalog, g, v));
-      std::string doc = openapiDocument(catalog, g, v);
+      d[gvPath] = toJson(resourceList(all, g, v));
+      std::string doc = openapiDocument(all, g, v);
       std::string hash = fmt::format("{:016X}", std::hash<std::string>{}(doc));
-      documents_["/openapi/v3" + gvPath] = std::move(doc);
+      d["/openapi/v3" + gvPath] = std::move(doc);
       openapiPaths[gvPath.substr(1)] = json::object{{"serverRelativeURL", "/openapi/v3" + gvPath + "?hash=" + hash}};
     }
     if (g.empty()) continue;
-    auto info = groupInfo(catalog, g);
+    auto info = groupInfo(all, g);
     json::object groupDoc = info;
     groupDoc["kind"] = "APIGroup";
     groupDoc["apiVersion"] = "v1";
-    documents_["/apis/" + g] = toJson(groupDoc);
+    d["/apis/" + g] = toJson(groupDoc);
     groups.push_back(std::move(info));
   }
-  documents_["/apis"] =
-      toJson(json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", std::move(groups)}});
-  documents_["/openapi/v3"] = toJson(json::object{{"paths", std::move(openapiPaths)}});
+  d["/apis"] = toJson(json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", std::move(groups)}});
+  d["/openapi/v3"] = toJson(json::object{{"paths", std::move(openapiPaths)}});
+  docs_ = std::move(docs);
+  docsGeneration_ = gen;
+  return docs_;
 }
 
 std::optional<net::Response> Discovery::handle(const std::string& path) const {
   std::string p = path;
   while (p.size() > 1 && p.back() == '/') p.pop_back();
-  if (auto it = documents_.find(p); it != documents_.end()) return jsonResponse(200, it->second);
+  auto docs = documents();
+  if (auto it = docs->find(p); it != docs->end()) return jsonResponse(200, it->second);
   bool isDiscovery =
       p == "/apis" || p.starts_with("/apis/") || p == "/api" || p.starts_with("/api/") || p.starts_with("/openapi/");
   // /api/v1/pods and the like are resource paths, not discovery.

@@ -6,22 +6,33 @@
 #include <optional>
 #include <string>
 
-#include "api/catalog.h"
+#include "apiserver/registry.h"
+
+#include <memory>
+#include <mutex>
 #include "net/http.h"
 
 namespace kwok::apiserver {
 
 class Discovery {
  public:
-  // `serverAddress` is "host:port", reported in /api.
-  Discovery(const api::Catalog& catalog, std::string serverAddress);
+  // `serverAddress` is "host:port", reported in /api. The documents follow
+  // `registry` (they are rebuilt when what it serves changes).
+  Discovery(const ResourceRegistry& registry, std::string serverAddress);
 
   // The response for a discovery or OpenAPI path, or nullopt if `path` is
   // not one of them. Unknown groups and versions are 404s.
   std::optional<net::Response> handle(const std::string& path) const;
 
  private:
-  std::map<std::string, std::string> documents_;  // path -> JSON body
+  using Documents = std::map<std::string, std::string>;  // path -> JSON body
+  std::shared_ptr<const Documents> documents() const;
+
+  const ResourceRegistry& registry_;
+  std::string serverAddress_;
+  mutable std::mutex mu_;
+  mutable std::shared_ptr<const Documents> docs_;
+  mutable std::uint64_t docsGeneration_ = 0;
 };
 
 }  // namespace kwok::apiserver

@@ -1,6 +1,5 @@
 #include "apiserver/indexer.h"
 
-#include <unordered_map>
 
 namespace kwok::apiserver {
 
@@ -20,18 +19,16 @@ std::string fieldValue(const json::value& obj, std::string_view field) {
   return {};
 }
 
-store::Indexer makeIndexer(const api::Catalog& catalog) {
-  auto byStorageName = std::make_shared<std::unordered_map<std::string, const api::Resource*>>();
-  for (const auto& r : catalog.resources()) byStorageName->emplace(r.storageName(), &r);
-  return [byStorageName](std::string_view resource, const json::value& obj) {
+store::Indexer makeIndexer(const ResourceRegistry& registry) {
+  return [&registry](std::string_view resource, const json::value& obj) {
     store::Index idx;
     if (const auto* labels = objectAt(obj, {"metadata", "labels"})) {
       for (const auto& [k, v] : *labels)
         if (v.is_string()) idx.labels.emplace_back(std::string(k), std::string(v.get_string()));
     }
-    auto it = byStorageName->find(std::string(resource));
-    if (it == byStorageName->end()) return idx;
-    for (const auto& f : it->second->fieldSelectors) {
+    ResourcePtr r = registry.findStorage(resource);
+    if (!r) return idx;
+    for (const auto& f : r->fieldSelectors) {
       std::string v = fieldValue(obj, f);
       // spec.hostNetwork reads "false" when unset, as in kube.
       if (v.empty() && f == "spec.hostNetwork") v = "false";

@@ -5,15 +5,15 @@
 #include <string>
 #include <string_view>
 
-#include "api/catalog.h"
+#include "apiserver/registry.h"
 #include "core/fields.h"
 #include "core/labels.h"
 #include "store/store.h"
 
 namespace kwok::apiserver {
 
-// An Indexer for the store, covering every resource of `catalog`.
-store::Indexer makeIndexer(const api::Catalog& catalog);
+// An Indexer for the store, covering every resource `registry` serves.
+store::Indexer makeIndexer(const ResourceRegistry& registry);
 
 // The value of a field-selector field in `obj` ("" when absent), as
 // kube-apiserver's field-set functions compute it.

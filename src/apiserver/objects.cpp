@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "apiserver/crds.h"
 #include "apiserver/defaults.h"
 #include "core/labels.h"
 #include "core/quantity.h"
@@ -104,6 +105,18 @@ void labelNamespace(json::object& ns) {
   ensureObject(ensureObject(ns, "metadata"), "labels")["kubernetes.io/metadata.name"] = name;
 }
 
+// CRDs get their status from the apiserver; custom objects are pruned to
+// their schema and checked against it. Custom objects are stored in their
+// CRD's storage version.
+Status prepareCustom(const api::Resource& r, json::object& obj, const json::object* old, SystemTime now) {
+  if (r.group == "apiextensions.k8s.io" && r.plural == "customresourcedefinitions")
+    return prepareCustomResourceDefinition(obj, old, now);
+  if (!r.custom) return {};
+  if (auto st = validateCustomObject(r, obj, nullptr); !st) return st;
+  obj["apiVersion"] = r.group + "/" + r.custom->storageVersion;
+  return {};
+}
+
 // An update that leaves a Service's allocated addresses out keeps them
 // (kube's patchAllocatedValues): replacing a Service with its manifest must
 // not lose its cluster IP or node ports.
@@ -194,7 +207,7 @@ Status prepareForCreate(const api::Resource& r, json::object& obj, std::string_v
     obj.erase("status");
   }
   if (r.storageName() == "jobs.batch") selectJobPods(obj);
-  return {};
+  return prepareCustom(r, obj, nullptr, now);
 }
 
 namespace {
@@ -257,7 +270,7 @@ Status prepareForUpdate(const api::Resource& r, json::object& obj, const json::o
     if (const auto* g = oldMeta->if_contains("generation"); g && g->is_int64()) gen = g->get_int64();
     meta["generation"] = changed ? gen + 1 : gen;
   }
-  return {};
+  return prepareCustom(r, obj, &old, std::chrono::system_clock::now());
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "apiserver/crds.h"
 #include "apiserver/indexer.h"
 #include "apiserver/rest_helpers.h"
 #include "apiserver/objects.h"
@@ -24,7 +25,8 @@ constexpr int kConflictRetries = 10;
 }  // namespace
 
 void Rest::handle(const net::Request& req, const RequestInfo& info, net::Responder& res) {
-  const api::Resource* r = catalog_.find(info.group, info.version, info.resource);
+  ResourcePtr served = registry_.find(info.group, info.version, info.resource);
+  const api::Resource* r = served.get();
   if (!r) {
     res.send(errorResponse(Error::notFound("the server could not find the requested resource")));
     return;
@@ -92,6 +94,42 @@ void Rest::handle(const net::Request& req, const RequestInfo& info, net::Respond
   else
     res.send(errorResponse(
         Error{405, "MethodNotAllowed", "the server does not allow this method on the requested resource"}));
+}
+
+namespace {
+bool isCustomResourceDefinition(const api::Resource& r) {
+  return r.group == "apiextensions.k8s.io" && r.plural == "customresourcedefinitions";
+}
+}  // namespace
+
+Result<store::EntryPtr> Rest::write(const api::Resource& r, store::Write w) {
+  bool deletion = w.op == store::Write::Op::Delete;
+  auto e = store_.write(std::move(w));
+  if (e && isCustomResourceDefinition(r)) syncCustomResourceDefinition(*e, deletion);
+  return e;
+}
+
+void Rest::syncCustomResourceDefinition(const store::EntryPtr& crd, bool deleted) {
+  auto obj = parseEntry(crd);
+  std::string name(stringAt(obj, {"metadata", "name"}));
+  if (deleted) registry_.removeCustom(name);
+  else registry_.setCustom(name, resourcesOf(obj));
+}
+
+void Rest::loadCustomResourceDefinitions() {
+  for (const auto& e : store_.list("customresourcedefinitions.apiextensions.k8s.io", "").items)
+    syncCustomResourceDefinition(e, false);
+}
+
+Status Rest::deleteCustomObjects(const json::object& crd) {
+  std::string storage = std::string(stringAt(crd, {"spec", "names", "plural"})) + "." + std::string(stringAt(crd, {"spec", "group"}));
+  ResourcePtr r = registry_.findStorage(storage);
+  if (!r) return {};
+  for (const auto& e : store_.list(storage, "").items) {
+    auto w = store_.write(writeOf(store::Write::Op::Delete, *r, *e, parseEntry(e)));
+    if (!w && w.error().code != 404 && w.error().reason != "Conflict") return w.error();
+  }
+  return {};
 }
 
 Status Rest::ensure(const api::Resource& r, json::object obj, bool replace) {
@@ -229,7 +267,7 @@ void Rest::watch(const net::Request& req, const Target& t, net::Responder& res) 
     out += type;
     out += R"(","object":)";
     if (rep == Representation::Object) {
-      out += e->json;
+      out += servedJson(r, e->json);
     } else if (rep == Representation::Table) {
       json::array rows{tableRow(r, parseEntry(e), include, now)};
       out += toJson(table(r, ListMeta{e->rev}, std::move(rows), firstTable));
@@ -325,7 +363,7 @@ Result<store::EntryPtr> Rest::createObject(const api::Resource& r, json::object 
       return Error::alreadyExists(fmt::format("{} \"{}\" already exists", r.storageName(), name));
     return dryRunEntry(key, obj);
   }
-  return store_.write(writeOf(store::Write::Op::Create, r, key, std::move(obj)));
+  return write(r, writeOf(store::Write::Op::Create, r, key, std::move(obj)));
 }
 
 net::Response Rest::create(const net::Request& req, const Target& t) {
@@ -351,14 +389,14 @@ Result<store::EntryPtr> Rest::commitUpdate(const api::Resource& r, const store::
     const json::value* grace = oldMeta->if_contains("deletionGracePeriodSeconds");
     if (!grace || (grace->is_int64() && grace->get_int64() == 0)) {
       if (dry) return cur;
-      return store_.write(writeOf(store::Write::Op::Delete, r, *cur, std::move(obj)));
+      return write(r, writeOf(store::Write::Op::Delete, r, *cur, std::move(obj)));
     }
   }
   // A no-op update stores nothing: no new revision, no watch event.
   meta["resourceVersion"] = std::to_string(cur->rev);
   if (dry) return dryRunEntry(*cur, obj);
   if (toJson(obj) == cur->json) return cur;
-  return store_.write(writeOf(store::Write::Op::Update, r, *cur, std::move(obj)));
+  return write(r, writeOf(store::Write::Op::Update, r, *cur, std::move(obj)));
 }
 
 Result<store::EntryPtr> Rest::guaranteedUpdate(const api::Resource& r, const RequestInfo& info, bool dry,
@@ -515,11 +553,13 @@ Result<store::EntryPtr> Rest::deleteObject(const api::Resource& r, const store::
       return cur;  // already marked
     }
     if (dry) return dryRunEntry(*cur, obj);
-    return store_.write(writeOf(store::Write::Op::Update, r, *cur, std::move(obj)));
+    return write(r, writeOf(store::Write::Op::Update, r, *cur, std::move(obj)));
   }
   deleted = true;
   if (dry) return cur;
-  return store_.write(writeOf(store::Write::Op::Delete, r, *cur, std::move(obj)));
+  if (isCustomResourceDefinition(r))
+    if (auto st = deleteCustomObjects(obj); !st) return st.error();
+  return write(r, writeOf(store::Write::Op::Delete, r, *cur, std::move(obj)));
 }
 
 net::Response Rest::remove(const net::Request& req, const Target& t) {

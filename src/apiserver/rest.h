@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "api/catalog.h"
+#include "apiserver/registry.h"
 #include "apiserver/request_info.h"
 #include "apiserver/services.h"
 #include "core/clock.h"
@@ -17,8 +18,11 @@ namespace kwok::apiserver {
 
 class Rest {
  public:
-  Rest(store::Store& store, const api::Catalog& catalog, const Clock& clock, const std::atomic<bool>& stopping)
-      : store_(store), catalog_(catalog), clock_(clock), stopping_(stopping), services_(store) {}
+  Rest(store::Store& store, ResourceRegistry& registry, const Clock& clock, const std::atomic<bool>& stopping)
+      : store_(store), registry_(registry), clock_(clock), stopping_(stopping), services_(store) {}
+
+  // Serves what the stored CustomResourceDefinitions define (at startup).
+  void loadCustomResourceDefinitions();
 
   // Serves one resource request; `info.isResource` must be true.
   void handle(const net::Request& req, const RequestInfo& info, net::Responder& res);
@@ -62,12 +66,19 @@ class Rest {
   Result<store::EntryPtr> guaranteedUpdate(const api::Resource& r, const RequestInfo& info, bool dryRun,
                                            bool retryConflicts, const Mutator& mutate);
   Result<store::EntryPtr> createObject(const api::Resource& r, json::object obj, std::string_view ns, bool dryRun);
+  // Every store write goes through here, so that writes to CRDs change
+  // what is served at once.
+  Result<store::EntryPtr> write(const api::Resource& r, store::Write w);
+  // Keeps what is served in step with a CRD that was just written.
+  void syncCustomResourceDefinition(const store::EntryPtr& crd, bool deleted);
+  // Deletes every object of a CRD's resource (the CRD is being deleted).
+  Status deleteCustomObjects(const json::object& crd);
   // Deletes or marks for deletion, per the type's rules. `deleted` tells which.
   Result<store::EntryPtr> deleteObject(const api::Resource& r, const store::EntryPtr& cur, const json::object& options,
                                        bool dryRun, bool& deleted);
 
   store::Store& store_;
-  const api::Catalog& catalog_;
+  ResourceRegistry& registry_;
   const Clock& clock_;
   const std::atomic<bool>& stopping_;
   ServiceAllocator services_;

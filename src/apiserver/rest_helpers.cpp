@@ -106,6 +106,14 @@ json::object ListMeta::toJson() const {
   return m;
 }
 
+std::string servedJson(const api::Resource& r, const std::string& stored) {
+  if (!r.custom || r.version == r.custom->storageVersion) return stored;
+  auto v = parseJson(stored);
+  if (!v || !v->is_object()) return stored;
+  v->as_object()["apiVersion"] = r.groupVersion();
+  return kwok::toJson(*v);
+}
+
 std::string listJson(const api::Resource& r, const ListMeta& meta, const std::vector<store::EntryPtr>& items) {
   std::size_t size = 256;
   for (const auto& e : items) size += e->json.size() + 1;
@@ -115,7 +123,7 @@ std::string listJson(const api::Resource& r, const ListMeta& meta, const std::ve
                      kwok::toJson(meta.toJson()));
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out += ',';
-    out += items[i]->json;
+    out += servedJson(r, items[i]->json);
   }
   out += "]}";
   return out;
@@ -157,7 +165,7 @@ net::Response objectResponse(const net::Request& req, const api::Resource& r, in
                              SystemTime now) {
   switch (negotiate(req, false)) {
     case Representation::Object:
-      return jsonResponse(status, e->json);
+      return jsonResponse(status, servedJson(r, e->json));
     case Representation::Table: {
       json::array rows{tableRow(r, parseEntry(e), req.param("includeObject").value_or("Metadata"), now)};
       return jsonResponse(status, toJson(table(r, ListMeta{e->rev}, std::move(rows), true)));

@@ -68,6 +68,10 @@ json::object partialMetadata(const json::object& obj);
 // One Table row; `includeObject` is None, Metadata (the default) or Object.
 json::object tableRow(const api::Resource& r, const json::object& obj, std::string_view includeObject, SystemTime now);
 json::object table(const api::Resource& r, const ListMeta& meta, json::array rows, bool withColumns);
+// A stored object as the version `r` serves it (custom resources are
+// stored in their CRD's storage version; other served versions differ only
+// in apiVersion, as no conversion webhooks are supported).
+std::string servedJson(const api::Resource& r, const std::string& stored);
 // A list response assembled from stored bytes.
 std::string listJson(const api::Resource& r, const ListMeta& meta, const std::vector<store::EntryPtr>& items);
 

@@ -52,7 +52,7 @@ net::Response Rest::answerVirtual(const net::Request& req, const Target& t) {
     info.resource = "pods";
     info.name = name;
     info.subresource = "binding";
-    return bind(req, Target{catalog_.find("", "v1", "pods"), &info});
+    return bind(req, Target{registry_.find("", "v1", "pods").get(), &info});
   }
   json::object out = std::move(*body);
   out["apiVersion"] = r.groupVersion();

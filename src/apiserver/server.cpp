@@ -39,8 +39,17 @@ constexpr const char* kKubernetesServiceIP = "10.96.0.1";
 
 class Server final : public ApiServer {
  public:
-  Server(Options opts, std::unique_ptr<store::Store> store)
-      : opts_(std::move(opts)), store_(std::move(store)), rest_(*store_, api::Catalog::builtin(), clock_, stopping_) {}
+  explicit Server(Options opts) : opts_(std::move(opts)), registry_(api::Catalog::builtin()) {}
+
+  // Opens the store (whose index needs to know the served resources).
+  Status open() {
+    auto st = store::Store::open(opts_.storePath, makeIndexer(registry_));
+    if (!st) return st.error();
+    store_ = std::move(*st);
+    rest_ = std::make_unique<Rest>(*store_, registry_, clock_, stopping_);
+    rest_->loadCustomResourceDefinitions();
+    return {};
+  }
 
   ~Server() override { stop(); }
 
@@ -61,7 +70,7 @@ class Server final : public ApiServer {
     http_ = std::move(*http);
     std::string host =
         opts_.bindAddress.find(':') != std::string::npos ? "[" + opts_.bindAddress + "]" : opts_.bindAddress;
-    discovery_ = std::make_unique<Discovery>(api::Catalog::builtin(), fmt::format("{}:{}", host, http_->port()));
+    discovery_ = std::make_unique<Discovery>(registry_, fmt::format("{}:{}", host, http_->port()));
     http_->start();
     return {};
   }
@@ -70,7 +79,7 @@ class Server final : public ApiServer {
   Status seed() {
     const auto& catalog = api::Catalog::builtin();
     for (const char* ns : kSeedNamespaces) {
-      if (auto st = rest_.ensure(*catalog.find("", "v1", "namespaces"), json::object{{"metadata", json::object{{"name", ns}}}}, false); !st)
+      if (auto st = rest_->ensure(*catalog.find("", "v1", "namespaces"), json::object{{"metadata", json::object{{"name", ns}}}}, false); !st)
         return st;
     }
     const auto* priorityClasses = catalog.find("scheduling.k8s.io", "v1", "priorityclasses");
@@ -80,7 +89,7 @@ class Server final : public ApiServer {
                       {"globalDefault", false},
                       {"description", description},
                       {"preemptionPolicy", "PreemptLowerPriority"}};
-      if (auto st = rest_.ensure(*priorityClasses, std::move(pc), false); !st) return st;
+      if (auto st = rest_->ensure(*priorityClasses, std::move(pc), false); !st) return st;
     }
     return {};
   }
@@ -99,13 +108,13 @@ class Server final : public ApiServer {
                                                                               {"port", 443},
                                                                               {"protocol", "TCP"},
                                                                               {"targetPort", http_->port()}}}}}}};
-    if (auto st = rest_.ensure(*catalog.find("", "v1", "services"), std::move(svc), false); !st) return st;
+    if (auto st = rest_->ensure(*catalog.find("", "v1", "services"), std::move(svc), false); !st) return st;
     json::object endpoints{{"metadata", meta},
                            {"subsets", json::array{json::object{
                                            {"addresses", json::array{json::object{{"ip", "127.0.0.1"}}}},
                                            {"ports", json::array{json::object{
                                                          {"name", "https"}, {"port", http_->port()}, {"protocol", "TCP"}}}}}}}};
-    return rest_.ensure(*catalog.find("", "v1", "endpoints"), std::move(endpoints), true);
+    return rest_->ensure(*catalog.find("", "v1", "endpoints"), std::move(endpoints), true);
   }
 
   std::uint16_t port() const override { return http_ ? http_->port() : 0; }
@@ -115,6 +124,7 @@ class Server final : public ApiServer {
     if (store_) store_->closeWatches();
     if (http_) http_->stop();
     http_.reset();
+    rest_.reset();
     store_.reset();
   }
 
@@ -133,7 +143,7 @@ class Server final : public ApiServer {
     RequestInfo info = parseRequestInfo(req);
     if (!info.isResource)
       return res.send(errorResponse(Error::notFound("the server could not find the requested resource")));
-    rest_.handle(req, info, res);
+    rest_->handle(req, info, res);
     SPDLOG_DEBUG("{} {} {}", req.method, req.target, req.peer.user);
   }
 
@@ -154,8 +164,9 @@ class Server final : public ApiServer {
   Options opts_;
   RealClock clock_;
   std::atomic<bool> stopping_{false};
+  ResourceRegistry registry_;
   std::unique_ptr<store::Store> store_;
-  Rest rest_;
+  std::unique_ptr<Rest> rest_;
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<net::HttpServer> http_;
 };
@@ -163,9 +174,8 @@ class Server final : public ApiServer {
 }  // namespace
 
 Result<std::unique_ptr<ApiServer>> ApiServer::start(const Options& options) {
-  auto st = store::Store::open(options.storePath, makeIndexer(api::Catalog::builtin()));
-  if (!st) return st.error();
-  auto server = std::make_unique<Server>(options, std::move(*st));
+  auto server = std::make_unique<Server>(options);
+  if (auto r = server->open(); !r) return r.error();
   if (auto r = server->seed(); !r) return r.error();
   if (auto r = server->listen(); !r) return r.error();
   if (auto r = server->seedKubernetesService(); !r) return r.error();

@@ -196,7 +196,7 @@ net::Response Rest::evict(const net::Request& req, const Target& t) {
         auto& status = ensureObject(pdb, "status");
         status["disruptionsAllowed"] = allowed - 1;
         ensureObject(status, "disruptedPods")[info.name] = formatTime(clock_.now());
-        const api::Resource* pdbResource = catalog_.find("policy", "v1", "poddisruptionbudgets");
+        ResourcePtr pdbResource = registry_.find("policy", "v1", "poddisruptionbudgets");
         auto w = store_.write(writeOf(store::Write::Op::Update, *pdbResource, *pdbEntry, std::move(pdb)));
         if (!w) {
           return errorResponse(w.error().reason == "Conflict"
@@ -236,7 +236,7 @@ net::Response Rest::finalize(const net::Request& req, const Target& t) {
   const auto* metaFin = arrayAt(ns, {"metadata", "finalizers"});
   if (findPath(ns, {"metadata", "deletionTimestamp"}) && (!specFin || specFin->empty()) &&
       (!metaFin || metaFin->empty()) && !*dry) {
-    auto gone = store_.write(writeOf(store::Write::Op::Delete, r, **e, ns));
+    auto gone = write(r, writeOf(store::Write::Op::Delete, r, **e, ns));
     if (!gone && gone.error().code != 404 && gone.error().reason != "Conflict") return fail(gone.error(), r, info.name);
   }
   return objectResponse(req, r, 200, *e, clock_.now());

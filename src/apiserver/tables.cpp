@@ -1,5 +1,7 @@
 #include "apiserver/tables.h"
 
+#include "apiserver/crds.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -427,11 +429,45 @@ const Printer& printerFor(const api::Resource& r) {
   return it == all.end() ? defaultPrinter() : it->second;
 }
 
+// Custom resources: Name, then the CRD's printer columns (or Age when it has none).
+json::array customColumns(const api::CustomResourceInfo& info) {
+  json::array cols{column("Name", "string", 0, "name")};
+  if (info.printerColumns.empty()) {
+    cols.push_back(column("Age", "date"));
+    return cols;
+  }
+  for (const auto& c : info.printerColumns) {
+    auto col = column(c.name, c.type, c.priority, c.format);
+    col["description"] = c.description;
+    cols.push_back(std::move(col));
+  }
+  return cols;
+}
+
+json::array customCells(const api::CustomResourceInfo& info, const json::object& obj, SystemTime now) {
+  json::array cells{name(obj)};
+  if (info.printerColumns.empty()) {
+    cells.emplace_back(age(obj, now));
+    return cells;
+  }
+  json::value whole = obj;
+  for (const auto& c : info.printerColumns) {
+    json::value v = jsonPathValue(whole, c.jsonPath);
+    if (c.type == "date" && v.is_string()) v = sinceTime(v.get_string(), now);
+    cells.push_back(std::move(v));
+  }
+  return cells;
+}
+
 }  // namespace
 
-const json::array& tableColumns(const api::Resource& r) { return printerFor(r).columns; }
+json::array tableColumns(const api::Resource& r) {
+  if (r.custom) return customColumns(*r.custom);
+  return printerFor(r).columns;
+}
 
 json::array tableCells(const api::Resource& r, const json::object& obj, SystemTime now) {
+  if (r.custom) return customCells(*r.custom, obj, now);
   return printerFor(r).cells(obj, now);
 }
 

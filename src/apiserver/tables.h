@@ -10,8 +10,9 @@
 
 namespace kwok::apiserver {
 
-// The columnDefinitions of `r`'s table.
-const json::array& tableColumns(const api::Resource& r);
+// The columnDefinitions of `r`'s table (for custom resources, from the
+// CRD's additionalPrinterColumns).
+json::array tableColumns(const api::Resource& r);
 // The cells of one object's row.
 json::array tableCells(const api::Resource& r, const json::object& obj, SystemTime now);
 

@@ -6,6 +6,7 @@
 #include "testing/test_apiserver.h"
 
 #include "core/ip.h"
+#include "core/yaml.h"
 
 namespace kwok::testing {
 namespace {
@@ -402,6 +403,75 @@ TEST(ApiServer, OversizedBodiesAreRejected) {
   EXPECT_EQ(r.error().code, 413);
   EXPECT_EQ(r.error().message, "Request entity too large: limit is 3145728");
   EXPECT_TRUE(s.client().get("/api/v1/namespaces/default/configmaps").ok());  // still serving
+}
+
+
+json::value widgetCrd() {
+  auto doc = yamlToJson(R"(
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wdg]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, properties: {size: {type: integer}}}
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    subresources: {status: {}}
+  - name: v1beta1
+    served: true
+    storage: false
+)");
+  return *doc;
+}
+
+TEST(ApiServer, CustomResourceDefinitionsServeTheirResources) {
+  TestApiServer s;
+  auto crd = s.client().post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", widgetCrd());
+  ASSERT_TRUE(crd.ok()) << crd.error().message;
+  bool established = false;
+  for (const auto& c : *arrayAt(*crd, {"status", "conditions"}))
+    if (stringAt(c, {"type"}) == "Established" && stringAt(c, {"status"}) == "True") established = true;
+  EXPECT_TRUE(established);
+  auto disc = s.client().get("/apis/example.com/v1");
+  ASSERT_TRUE(disc.ok()) << disc.error().message;
+  EXPECT_NE(toJson(*disc).find("\"widgets/status\""), std::string::npos);
+
+  json::value w = json::object{{"apiVersion", "example.com/v1"},
+                               {"kind", "Widget"},
+                               {"metadata", json::object{{"name", "w1"}}},
+                               {"spec", json::object{{"size", 7}, {"color", "red"}}}};
+  auto created = s.client().post("/apis/example.com/v1/namespaces/default/widgets", w);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(findPath(*created, {"spec", "color"}), nullptr);  // pruned: not in the schema
+  auto old = s.client().get("/apis/example.com/v1beta1/namespaces/default/widgets/w1");
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(stringAt(*old, {"apiVersion"}), "example.com/v1beta1");
+  json::value bad = w;
+  bad.as_object()["metadata"].as_object()["name"] = "w2";
+  bad.as_object()["spec"].as_object()["size"] = "big";
+  auto rejected = s.client().post("/apis/example.com/v1/namespaces/default/widgets", bad);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.error().code, 422);
+  EXPECT_NE(rejected.error().message.find("spec.size in body must be of type integer"), std::string::npos);
+
+  ASSERT_TRUE(s.client().del("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com").ok());
+  EXPECT_EQ(s.client().get("/apis/example.com/v1/namespaces/default/widgets/w1").error().code, 404);
+  EXPECT_EQ(s.client().get("/apis/example.com/v1").error().code, 404);
+  // Recreating the CRD does not bring the old objects back.
+  ASSERT_TRUE(s.client().post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", widgetCrd()).ok());
+  auto list = s.client().get("/apis/example.com/v1/widgets");
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(arrayAt(*list, {"items"})->empty());
 }
 
 }  // namespace
