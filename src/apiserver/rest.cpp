@@ -6,6 +6,7 @@
 
 #include "apiserver/crds.h"
 #include "apiserver/indexer.h"
+#include "apiserver/managed_fields.h"
 #include "apiserver/rest_helpers.h"
 #include "apiserver/objects.h"
 #include "apiserver/responses.h"
@@ -135,7 +136,7 @@ Status Rest::deleteCustomObjects(const json::object& crd) {
 Status Rest::ensure(const api::Resource& r, json::object obj, bool replace) {
   std::string ns(stringAt(obj, {"metadata", "namespace"})), name(stringAt(obj, {"metadata", "name"}));
   if (!store_.get(r.storageName(), ns, name)) {
-    auto e = createObject(r, obj, ns, false);
+    auto e = createObject(r, obj, ns, false, "");
     if (e || e.error().reason != "AlreadyExists") return e ? Status{} : Status(e.error());
   }
   if (!replace) return {};
@@ -338,7 +339,8 @@ void Rest::watch(const net::Request& req, const Target& t, net::Responder& res) 
 
 // ---- writes ----
 
-Result<store::EntryPtr> Rest::createObject(const api::Resource& r, json::object obj, std::string_view ns, bool dry) {
+Result<store::EntryPtr> Rest::createObject(const api::Resource& r, json::object obj, std::string_view ns, bool dry,
+                                           const std::string& manager) {
   auto now = clock_.now();
   if (r.namespaced) {
     auto nsEntry = store_.get("namespaces", "", ns);
@@ -352,6 +354,7 @@ Result<store::EntryPtr> Rest::createObject(const api::Resource& r, json::object 
   }
   if (auto st = prepareForCreate(r, obj, ns, now); !st) return st.error();
   if (auto st = validateObject(r, obj, nullptr); !st) return st.error();
+  if (!manager.empty()) recordUpdate(obj, nullptr, manager, "", r.patchSchema.get(), now);
   if (r.group.empty() && r.plural == "services")
     if (auto st = services_.allocate(obj); !st) return st.error();
   std::string name(stringAt(obj, {"metadata", "name"}));
@@ -372,7 +375,7 @@ net::Response Rest::create(const net::Request& req, const Target& t) {
   if (!dry) return errorResponse(dry.error());
   auto body = readBody(req);
   if (!body) return errorResponse(body.error());
-  auto e = createObject(r, std::move(*body), t.info->ns, *dry);
+  auto e = createObject(r, std::move(*body), t.info->ns, *dry, fieldManager(req));
   if (!e) return fail(e.error(), r, "");
   return objectResponse(req, r, 201, *e, clock_.now());
 }
@@ -437,16 +440,18 @@ net::Response Rest::update(const net::Request& req, const Target& t) {
     if (!r.createOnUpdate || !info.subresource.empty()) return fail(notFound(r, info.name), r, info.name);
     json::object obj = *body;
     if (auto* m = obj.if_contains("metadata"); m && m->is_object()) m->as_object().erase("resourceVersion");
-    auto e = createObject(r, std::move(obj), info.ns, *dry);
+    auto e = createObject(r, std::move(obj), info.ns, *dry, fieldManager(req));
     if (!e) return fail(e.error(), r, info.name);
     return objectResponse(req, r, 201, *e, clock_.now());
   }
+  std::string manager = fieldManager(req);
   auto e = guaranteedUpdate(r, info, *dry, !wantRev, [&](const store::EntryPtr& cur) -> Result<json::object> {
     if (wantRev && *wantRev != cur->rev) return modified(r, info.name);
     json::object obj = *body;
     auto old = parseEntry(cur);
     if (auto st = prepareForUpdate(r, obj, old, info.subresource); !st) return st.error();
     if (auto st = validateObject(r, obj, &old); !st) return st.error();
+    recordUpdate(obj, &old, manager, info.subresource, r.patchSchema.get(), clock_.now());
     return obj;
   });
   if (!e) return fail(e.error(), r, info.name);
@@ -458,8 +463,11 @@ net::Response Rest::patch(const net::Request& req, const Target& t) {
   const auto& info = *t.info;
   auto dry = dryRun(req);
   if (!dry) return errorResponse(dry.error());
+  std::string_view ct = req.header("Content-Type").value_or("");
+  if (ct.substr(0, ct.find(';')) == "application/apply-patch+yaml") return apply(req, t, *dry);
   auto patch = readPatch(req);
   if (!patch) return errorResponse(patch.error());
+  std::string manager = fieldManager(req);
   auto e = guaranteedUpdate(r, info, *dry, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
     json::value doc = parseEntry(cur);
     auto patched = applyPatch(*patch, doc, r.patchSchema.get());
@@ -473,7 +481,44 @@ net::Response Rest::patch(const net::Request& req, const Target& t) {
     const auto& old = doc.as_object();
     if (auto st = prepareForUpdate(r, obj, old, info.subresource); !st) return st.error();
     if (auto st = validateObject(r, obj, &old); !st) return st.error();
+    recordUpdate(obj, &old, manager, info.subresource, r.patchSchema.get(), clock_.now());
     return obj;
+  });
+  if (!e) return fail(e.error(), r, info.name);
+  return objectResponse(req, r, 200, *e, clock_.now());
+}
+
+net::Response Rest::apply(const net::Request& req, const Target& t, bool dry) {
+  const auto& r = *t.resource;
+  const auto& info = *t.info;
+  auto body = readBody(req);
+  if (!body) return errorResponse(body.error());
+  ApplyRequest ar;
+  ar.manager = req.param("fieldManager").value_or("");
+  ar.force = boolParam(req, "force");
+  ar.subresource = info.subresource;
+  if (ar.manager.empty())
+    return errorResponse(Error::badRequest("PATCH request with apply content type requires fieldManager"));
+  std::string_view apiVersion = stringAt(*body, {"apiVersion"}), kind = stringAt(*body, {"kind"});
+  if (apiVersion.empty() || kind.empty())
+    return errorResponse(Error::badRequest(fmt::format("invalid object type: {}, Kind={}", apiVersion, kind)));
+  if (std::string_view name = stringAt(*body, {"metadata", "name"}); name != info.name)
+    return errorResponse(nameMismatch(name, info.name));
+  if (!store_.get(r.storageName(), info.ns, info.name)) {
+    if (!info.subresource.empty()) return fail(notFound(r, info.name), r, info.name);
+    auto merged = serverSideApply(json::object(), *body, ar, r.patchSchema.get(), clock_.now());
+    if (!merged) return fail(merged.error(), r, info.name);
+    auto e = createObject(r, std::move(*merged), info.ns, dry, "");
+    if (!e) return fail(e.error(), r, info.name);
+    return objectResponse(req, r, 201, *e, clock_.now());
+  }
+  auto e = guaranteedUpdate(r, info, dry, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
+    auto old = parseEntry(cur);
+    auto merged = serverSideApply(old, *body, ar, r.patchSchema.get(), clock_.now());
+    if (!merged) return merged.error();
+    if (auto st = prepareForUpdate(r, *merged, old, info.subresource); !st) return st.error();
+    if (auto st = validateObject(r, *merged, &old); !st) return st.error();
+    return std::move(*merged);
   });
   if (!e) return fail(e.error(), r, info.name);
   return objectResponse(req, r, 200, *e, clock_.now());

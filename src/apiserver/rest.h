@@ -43,6 +43,8 @@ class Rest {
   net::Response create(const net::Request& req, const Target& t);
   net::Response update(const net::Request& req, const Target& t);
   net::Response patch(const net::Request& req, const Target& t);
+  // Server-side apply (PATCH with application/apply-patch+yaml).
+  net::Response apply(const net::Request& req, const Target& t, bool dryRun);
   net::Response remove(const net::Request& req, const Target& t);
   net::Response removeCollection(const net::Request& req, const Target& t);
   net::Response bind(const net::Request& req, const Target& t);
@@ -65,7 +67,9 @@ class Rest {
   using Mutator = std::function<Result<json::object>(const store::EntryPtr& current)>;
   Result<store::EntryPtr> guaranteedUpdate(const api::Resource& r, const RequestInfo& info, bool dryRun,
                                            bool retryConflicts, const Mutator& mutate);
-  Result<store::EntryPtr> createObject(const api::Resource& r, json::object obj, std::string_view ns, bool dryRun);
+  // `manager` (when not empty) is recorded in managedFields as the creator.
+  Result<store::EntryPtr> createObject(const api::Resource& r, json::object obj, std::string_view ns, bool dryRun,
+                                       const std::string& manager);
   // Every store write goes through here, so that writes to CRDs change
   // what is served at once.
   Result<store::EntryPtr> write(const api::Resource& r, store::Write w);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "apiserver/indexer.h"
+#include "apiserver/managed_fields.h"
 #include "apiserver/responses.h"
 #include "apiserver/tables.h"
 #include "core/base64.h"
@@ -176,6 +177,11 @@ net::Response objectResponse(const net::Request& req, const api::Resource& r, in
       break;
   }
   return notAcceptable();
+}
+
+std::string fieldManager(const net::Request& req) {
+  if (auto m = req.param("fieldManager"); m && !m->empty()) return std::string(*m);
+  return managerFromUserAgent(req.header("User-Agent").value_or(""));
 }
 
 std::optional<std::int64_t> parseRevision(std::string_view s) {

@@ -46,6 +46,9 @@ Result<PatchRequest> readPatch(const net::Request& req);
 Result<json::object> applyPatch(const PatchRequest& p, const json::value& doc, const PatchSchema* schema);
 
 std::optional<std::int64_t> parseRevision(std::string_view s);
+// The field manager a write is recorded under: ?fieldManager=, else the
+// User-Agent's program name, as kube-apiserver derives it.
+std::string fieldManager(const net::Request& req);
 std::optional<std::int64_t> intMember(const json::value& v, std::initializer_list<std::string_view> path);
 
 // ---- responses ----
