@@ -11,6 +11,9 @@
 namespace kwok::apiserver {
 namespace {
 
+// Where the aggregated documents sit in the document map (not a real path).
+constexpr const char* kAggregatedPrefix = "aggregated:";
+
 struct SubresourceInfo {
   std::string group, version, kind;  // empty kind: the parent's
   std::vector<std::string> verbs;
@@ -112,6 +115,47 @@ json::object patchOperation(const api::Resource& r) {
       {"x-kubernetes-group-version-kind", json::object{{"group", r.group}, {"version", r.version}, {"kind", r.kind}}}};
 }
 
+// One group in aggregated discovery (apidiscovery.k8s.io/v2), with every
+// version's resources inline.
+json::object aggregatedGroup(const Resources& all, const std::string& group) {
+  json::array versions;
+  for (const auto& v : versionsOf(all, group)) {
+    json::array resources;
+    for (const auto& rp : all) {
+      const auto& r = *rp;
+      if (r.group != group || r.version != v) continue;
+      json::object o{{"resource", r.plural},
+                     {"responseKind", json::object{{"group", r.group}, {"version", r.version}, {"kind", r.kind}}},
+                     {"scope", r.namespaced ? "Namespaced" : "Cluster"},
+                     {"singularResource", r.singular},
+                     {"verbs", strings(r.verbs.empty() ? api::standardVerbs() : r.verbs)}};
+      if (!r.shortNames.empty()) o["shortNames"] = strings(r.shortNames);
+      if (!r.categories.empty()) o["categories"] = strings(r.categories);
+      json::array subs;
+      for (const auto& sub : r.subresources) {
+        auto info = subresourceInfo(sub);
+        subs.push_back(json::object{
+            {"subresource", sub},
+            {"responseKind", json::object{{"group", info.version.empty() ? r.group : info.group},
+                                          {"version", info.version.empty() ? r.version : info.version},
+                                          {"kind", info.kind.empty() ? r.kind : info.kind}}},
+            {"verbs", strings(info.verbs)}});
+      }
+      if (!subs.empty()) o["subresources"] = std::move(subs);
+      resources.push_back(std::move(o));
+    }
+    versions.push_back(json::object{{"version", v}, {"resources", std::move(resources)}, {"freshness", "Current"}});
+  }
+  return {{"metadata", json::object{{"name", group}, {"creationTimestamp", nullptr}}}, {"versions", std::move(versions)}};
+}
+
+std::string aggregatedList(json::array items) {
+  return toJson(json::object{{"kind", "APIGroupDiscoveryList"},
+                             {"apiVersion", "apidiscovery.k8s.io/v2"},
+                             {"metadata", json::object()},
+                             {"items", std::move(items)}});
+}
+
 std::string openapiDocument(const Resources& all, const std::string& group, const std::string& version) {
   json::object paths;
   std::string prefix = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
@@ -165,24 +209,43 @@ std::shared_ptr<const Discovery::Documents> Discovery::documents() const {
     groups.push_back(std::move(info));
   }
   d["/apis"] = toJson(json::object{{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", std::move(groups)}});
+  json::array aggregated;
+  for (const auto& g : groupsOf(all))
+    if (!g.empty()) aggregated.push_back(aggregatedGroup(all, g));
+  d[kAggregatedPrefix + std::string("/apis")] = aggregatedList(std::move(aggregated));
+  d[kAggregatedPrefix + std::string("/api")] = aggregatedList(json::array{aggregatedGroup(all, "")});
   d["/openapi/v3"] = toJson(json::object{{"paths", std::move(openapiPaths)}});
   docs_ = std::move(docs);
   docsGeneration_ = gen;
   return docs_;
 }
 
-std::optional<net::Response> Discovery::handle(const std::string& path) const {
-  std::string p = path;
+std::optional<net::Response> Discovery::handle(const net::Request& req) const {
+  std::string p = req.path;
   while (p.size() > 1 && p.back() == '/') p.pop_back();
   auto docs = documents();
+  if ((p == "/api" || p == "/apis") && wantsAggregated(req)) {
+    return net::Response{200,
+                         {{"Content-Type", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"},
+                          {"Cache-Control", "no-cache, private"}},
+                         docs->at(kAggregatedPrefix + p)};
+  }
   if (auto it = docs->find(p); it != docs->end()) return jsonResponse(200, it->second);
-  bool isDiscovery =
-      p == "/apis" || p.starts_with("/apis/") || p == "/api" || p.starts_with("/api/") || p.starts_with("/openapi/");
+  bool isDiscovery = p == "/apis" || p.starts_with("/apis/") || p == "/api" || p.starts_with("/api/") ||
+                     p.starts_with("/openapi/");
   // /api/v1/pods and the like are resource paths, not discovery.
   std::size_t depth = std::count(p.begin(), p.end(), '/');
   bool resourcePath = (p.starts_with("/api/") && depth > 2) || (p.starts_with("/apis/") && depth > 3);
   if (!isDiscovery || resourcePath) return std::nullopt;
   return errorResponse(Error::notFound("the server could not find the requested resource"));
+}
+
+bool Discovery::wantsAggregated(const net::Request& req) {
+  // kubectl asks for v2 first: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,...".
+  auto accept = req.header("Accept").value_or("");
+  auto first = accept.substr(0, accept.find(','));
+  return first.find("as=APIGroupDiscoveryList") != std::string_view::npos &&
+         first.find("g=apidiscovery.k8s.io") != std::string_view::npos && first.find("v=v2") != std::string_view::npos;
 }
 
 }  // namespace kwok::apiserver

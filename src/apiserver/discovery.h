@@ -22,11 +22,14 @@ class Discovery {
 
   // The response for a discovery or OpenAPI path, or nullopt if `path` is
   // not one of them. Unknown groups and versions are 404s.
-  std::optional<net::Response> handle(const std::string& path) const;
+  // Aggregated discovery (apidiscovery.k8s.io/v2) is served for /api and
+  // /apis when the client asks for it first in Accept, as kubectl does.
+  std::optional<net::Response> handle(const net::Request& req) const;
 
  private:
   using Documents = std::map<std::string, std::string>;  // path -> JSON body
   std::shared_ptr<const Documents> documents() const;
+  static bool wantsAggregated(const net::Request& req);
 
   const ResourceRegistry& registry_;
   std::string serverAddress_;

@@ -139,7 +139,7 @@ class Server final : public ApiServer {
     if (opts_.tls && req.peer.user.empty()) {
       return res.send(errorResponse(Error{401, "Unauthorized", "Unauthorized"}));
     }
-    if (auto d = discovery_->handle(path)) return res.send(std::move(*d));
+    if (auto d = discovery_->handle(req)) return res.send(std::move(*d));
     RequestInfo info = parseRequestInfo(req);
     if (!info.isResource)
       return res.send(errorResponse(Error::notFound("the server could not find the requested resource")));

@@ -301,6 +301,91 @@ json::array concat(json::array a, const json::array& b) {
   return a;
 }
 
+
+// ---- more kinds ----
+
+std::string joined(const std::vector<std::string>& v, std::string_view empty = "<none>") {
+  return v.empty() ? std::string(empty) : fmt::format("{}", fmt::join(v, ","));
+}
+
+std::string servicePorts(const json::object& svc) {
+  std::vector<std::string> out;
+  if (const auto* ports = arrayAt(svc, {"spec", "ports"})) {
+    for (const auto& p : *ports) {
+      std::string entry = std::to_string(intAt(p, {"port"}));
+      if (auto np = intAt(p, {"nodePort"}); np != 0) entry += ":" + std::to_string(np);
+      entry += "/" + std::string(stringAt(p, {"protocol"}, "TCP"));
+      out.push_back(std::move(entry));
+    }
+  }
+  return joined(out);
+}
+
+std::string serviceExternalIp(const json::object& svc) {
+  std::string_view type = stringAt(svc, {"spec", "type"}, "ClusterIP");
+  std::vector<std::string> ips;
+  if (const auto* ext = arrayAt(svc, {"spec", "externalIPs"}))
+    for (const auto& ip : *ext) ips.emplace_back(ip.is_string() ? std::string(ip.get_string()) : "");
+  if (type == "ExternalName") return std::string(stringAt(svc, {"spec", "externalName"}));
+  if (type == "LoadBalancer") {
+    if (const auto* ingress = arrayAt(svc, {"status", "loadBalancer", "ingress"}))
+      for (const auto& i : *ingress) ips.emplace_back(stringAt(i, {"ip"}, stringAt(i, {"hostname"})));
+    if (ips.empty()) return "<pending>";
+  }
+  return joined(ips);
+}
+
+std::string mapText(const json::object* m) {
+  if (!m || m->empty()) return "<none>";
+  std::vector<std::string> out;
+  for (const auto& [k, v] : *m) out.push_back(fmt::format("{}={}", std::string(k), v.is_string() ? std::string(v.get_string()) : toJson(v)));
+  return joined(out);
+}
+
+std::string endpointsText(const json::object& ep) {
+  std::vector<std::string> out;
+  std::size_t total = 0;
+  if (const auto* subsets = arrayAt(ep, {"subsets"})) {
+    for (const auto& ss : *subsets) {
+      const auto* addrs = arrayAt(ss, {"addresses"});
+      const auto* ports = arrayAt(ss, {"ports"});
+      if (!addrs) continue;
+      for (const auto& a : *addrs) {
+        if (!ports || ports->empty()) {
+          ++total;
+          if (out.size() < 3) out.emplace_back(stringAt(a, {"ip"}));
+          continue;
+        }
+        for (const auto& p : *ports) {
+          ++total;
+          if (out.size() < 3) out.push_back(fmt::format("{}:{}", stringAt(a, {"ip"}), intAt(p, {"port"})));
+        }
+      }
+    }
+  }
+  if (out.empty()) return "<none>";
+  std::string s = joined(out);
+  if (total > out.size()) s += fmt::format(" + {} more...", total - out.size());
+  return s;
+}
+
+std::string accessModes(const json::array* modes) {
+  std::vector<std::string> out;
+  if (modes)
+    for (const auto& m : *modes) {
+      std::string_view v = m.is_string() ? std::string_view(m.get_string()) : "";
+      out.emplace_back(v == "ReadWriteOnce" ? "RWO" : v == "ReadOnlyMany" ? "ROX" : v == "ReadWriteMany" ? "RWX" : v == "ReadWriteOncePod" ? "RWOP" : std::string(v));
+    }
+  return joined(out, "");
+}
+
+std::string text(const json::object& o, std::initializer_list<std::string_view> path, std::string_view fallback = "<none>") {
+  const auto* v = findPath(o, path);
+  if (!v || v->is_null()) return std::string(fallback);
+  if (v->is_string()) return v->get_string().empty() ? std::string(fallback) : std::string(v->get_string());
+  return toJson(*v);
+}
+
 std::map<std::string, Printer, std::less<>> printers() {
   std::map<std::string, Printer, std::less<>> p;
   auto nameCol = column("Name", "string", 0, "name");
@@ -412,6 +497,134 @@ std::map<std::string, Printer, std::less<>> printers() {
                        age(o, now)},
                       workloadWide(o));
       }};
+  p["services"] = {{nameCol, column("Type"), column("Cluster-IP"), column("External-IP"), column("Port(s)"), ageCol,
+                    column("Selector", "string", 1)},
+                   [](const json::object& o, SystemTime now) {
+                     return json::array{name(o), text(o, {"spec", "type"}, "ClusterIP"), text(o, {"spec", "clusterIP"}),
+                                        serviceExternalIp(o), servicePorts(o), age(o, now),
+                                        mapText(objectAt(o, {"spec", "selector"}))};
+                   }};
+  p["endpoints"] = {{nameCol, column("Endpoints"), ageCol}, [](const json::object& o, SystemTime now) {
+                      return json::array{name(o), endpointsText(o), age(o, now)};
+                    }};
+  p["cronjobs.batch"] = {
+      {nameCol, column("Schedule"), column("Timezone"), column("Suspend", "boolean"), column("Active", "integer"),
+       column("Last Schedule"), ageCol, column("Containers", "string", 1), column("Images", "string", 1),
+       column("Selector", "string", 1)},
+      [](const json::object& o, SystemTime now) {
+        const auto* active = arrayAt(o, {"status", "active"});
+        std::string last = "<none>";
+        if (auto t = stringAt(o, {"status", "lastScheduleTime"}); !t.empty()) last = sinceTime(t, now);
+        const auto* suspend = findPath(o, {"spec", "suspend"});
+        return json::array{name(o), text(o, {"spec", "schedule"}), text(o, {"spec", "timeZone"}),
+                           suspend && suspend->is_bool() ? suspend->get_bool() : false, active ? active->size() : 0, last,
+                           age(o, now),
+                           containerField(o, {"spec", "jobTemplate", "spec", "template", "spec", "containers"}, "name"),
+                           containerField(o, {"spec", "jobTemplate", "spec", "template", "spec", "containers"}, "image"),
+                           "<none>"};
+      }};
+  p["persistentvolumes"] = {
+      {nameCol, column("Capacity"), column("Access Modes"), column("Reclaim Policy"), column("Status"), column("Claim"),
+       column("StorageClass"), column("VolumeAttributesClass"), column("Reason"), ageCol,
+       column("VolumeMode", "string", 1)},
+      [](const json::object& o, SystemTime now) {
+        std::string claim;
+        if (auto n = stringAt(o, {"spec", "claimRef", "name"}); !n.empty())
+          claim = fmt::format("{}/{}", stringAt(o, {"spec", "claimRef", "namespace"}), n);
+        return json::array{name(o), text(o, {"spec", "capacity", "storage"}, ""), accessModes(arrayAt(o, {"spec", "accessModes"})),
+                           text(o, {"spec", "persistentVolumeReclaimPolicy"}, ""), text(o, {"status", "phase"}, ""), claim,
+                           text(o, {"spec", "storageClassName"}, ""), text(o, {"spec", "volumeAttributesClassName"}),
+                           text(o, {"status", "reason"}, ""), age(o, now), text(o, {"spec", "volumeMode"}, "Filesystem")};
+      }};
+  p["persistentvolumeclaims"] = {
+      {nameCol, column("Status"), column("Volume"), column("Capacity"), column("Access Modes"), column("StorageClass"),
+       column("VolumeAttributesClass"), ageCol, column("VolumeMode", "string", 1)},
+      [](const json::object& o, SystemTime now) {
+        return json::array{name(o), text(o, {"status", "phase"}, ""), text(o, {"spec", "volumeName"}, ""),
+                           text(o, {"status", "capacity", "storage"}, ""), accessModes(arrayAt(o, {"status", "accessModes"})),
+                           text(o, {"spec", "storageClassName"}, ""), text(o, {"spec", "volumeAttributesClassName"}),
+                           age(o, now), text(o, {"spec", "volumeMode"}, "Filesystem")};
+      }};
+  p["storageclasses.storage.k8s.io"] = {
+      {nameCol, column("Provisioner"), column("ReclaimPolicy"), column("VolumeBindingMode"),
+       column("AllowVolumeExpansion", "boolean"), ageCol},
+      [](const json::object& o, SystemTime now) {
+        std::string n = name(o);
+        if (stringAt(o, {"metadata", "annotations", "storageclass.kubernetes.io/is-default-class"}) == "true") n += " (default)";
+        const auto* expand = findPath(o, {"allowVolumeExpansion"});
+        return json::array{n, text(o, {"provisioner"}), text(o, {"reclaimPolicy"}, "Delete"),
+                           text(o, {"volumeBindingMode"}, "Immediate"), expand && expand->is_bool() && expand->get_bool(),
+                           age(o, now)};
+      }};
+  p["priorityclasses.scheduling.k8s.io"] = {
+      {nameCol, column("Value", "integer"), column("Global-Default", "boolean"), ageCol, column("PreemptionPolicy")},
+      [](const json::object& o, SystemTime now) {
+        const auto* g = findPath(o, {"globalDefault"});
+        return json::array{name(o), intAt(o, {"value"}), g && g->is_bool() && g->get_bool(), age(o, now),
+                           text(o, {"preemptionPolicy"}, "PreemptLowerPriority")};
+      }};
+  p["poddisruptionbudgets.policy"] = {
+      {nameCol, column("Min Available"), column("Max Unavailable"), column("Allowed Disruptions", "integer"), ageCol},
+      [](const json::object& o, SystemTime now) {
+        return json::array{name(o), text(o, {"spec", "minAvailable"}, "N/A"), text(o, {"spec", "maxUnavailable"}, "N/A"),
+                           intAt(o, {"status", "disruptionsAllowed"}), age(o, now)};
+      }};
+  for (const char* hpa : {"horizontalpodautoscalers.autoscaling"}) {
+    p[hpa] = {{nameCol, column("Reference"), column("Targets"), column("MinPods", "integer"), column("MaxPods", "integer"),
+               column("Replicas", "integer"), ageCol},
+              [](const json::object& o, SystemTime now) {
+                return json::array{name(o),
+                                   fmt::format("{}/{}", stringAt(o, {"spec", "scaleTargetRef", "kind"}),
+                                               stringAt(o, {"spec", "scaleTargetRef", "name"})),
+                                   "<unknown>", findPath(o, {"spec", "minReplicas"}) ? intAt(o, {"spec", "minReplicas"}) : 1,
+                                   intAt(o, {"spec", "maxReplicas"}), intAt(o, {"status", "currentReplicas"}), age(o, now)};
+              }};
+  }
+  p["ingresses.networking.k8s.io"] = {
+      {nameCol, column("Class"), column("Hosts"), column("Address"), column("Ports"), ageCol},
+      [](const json::object& o, SystemTime now) {
+        std::vector<std::string> hosts, addrs;
+        if (const auto* rules = arrayAt(o, {"spec", "rules"}))
+          for (const auto& r : *rules) hosts.emplace_back(stringAt(r, {"host"}, "*"));
+        if (const auto* ing = arrayAt(o, {"status", "loadBalancer", "ingress"}))
+          for (const auto& i : *ing) addrs.emplace_back(stringAt(i, {"ip"}, stringAt(i, {"hostname"})));
+        return json::array{name(o), text(o, {"spec", "ingressClassName"}), joined(hosts, "*"), joined(addrs, ""),
+                           arrayAt(o, {"spec", "tls"}) ? "80, 443" : "80", age(o, now)};
+      }};
+  p["customresourcedefinitions.apiextensions.k8s.io"] = {
+      {nameCol, column("Created At", "date")}, [](const json::object& o, SystemTime) {
+        return json::array{name(o), std::string(stringAt(o, {"metadata", "creationTimestamp"}))};
+      }};
+  p["controllerrevisions.apps"] = {
+      {nameCol, column("Controller"), column("Revision", "integer"), ageCol}, [](const json::object& o, SystemTime now) {
+        std::string controller = "<none>";
+        if (const auto* refs = arrayAt(o, {"metadata", "ownerReferences"}))
+          for (const auto& ref : *refs) {
+            std::string kind(stringAt(ref, {"kind"}));
+            std::transform(kind.begin(), kind.end(), kind.begin(), ::tolower);
+            std::string group(stringAt(ref, {"apiVersion"}));
+            group = group.find('/') == std::string::npos ? "" : "." + group.substr(0, group.find('/'));
+            controller = fmt::format("{}{}/{}", kind, group, stringAt(ref, {"name"}));
+          }
+        return json::array{name(o), controller, intAt(o, {"revision"}), age(o, now)};
+      }};
+  p["endpointslices.discovery.k8s.io"] = {
+      {nameCol, column("AddressType"), column("Ports"), column("Endpoints"), ageCol},
+      [](const json::object& o, SystemTime now) {
+        std::vector<std::string> ports, addrs;
+        if (const auto* ps = arrayAt(o, {"ports"}))
+          for (const auto& p : *ps) ports.push_back(std::to_string(intAt(p, {"port"})));
+        if (const auto* eps = arrayAt(o, {"endpoints"}))
+          for (const auto& e : *eps)
+            if (const auto* a = arrayAt(e, {"addresses"}); a && !a->empty() && addrs.size() < 3)
+              addrs.emplace_back(a->at(0).is_string() ? std::string(a->at(0).get_string()) : "");
+        return json::array{name(o), text(o, {"addressType"}), joined(ports, "<unset>"), joined(addrs, "<unset>"), age(o, now)};
+      }};
+  p["rolebindings.rbac.authorization.k8s.io"] = {
+      {nameCol, column("Role"), ageCol}, [](const json::object& o, SystemTime now) {
+        return json::array{name(o), fmt::format("{}/{}", stringAt(o, {"roleRef", "kind"}), stringAt(o, {"roleRef", "name"})), age(o, now)};
+      }};
+  p["clusterrolebindings.rbac.authorization.k8s.io"] = p["rolebindings.rbac.authorization.k8s.io"];
   return p;
 }
 
