@@ -161,6 +161,31 @@ net::Response Rest::get(const net::Request& req, const Target& t) {
   return objectResponse(req, *t.resource, 200, e, clock_.now());
 }
 
+Status Rest::checkListResourceVersion(const net::Request& req) {
+  std::string_view rvText = req.param("resourceVersion").value_or("");
+  std::string_view match = req.param("resourceVersionMatch").value_or("");
+  if (!match.empty() && rvText.empty())
+    return Error::badRequest("resourceVersionMatch is forbidden unless resourceVersion is provided");
+  if (!match.empty() && match != "NotOlderThan" && match != "Exact") {
+    return Error::badRequest(fmt::format("resourceVersionMatch: Unsupported value: \"{}\": supported values: "
+                                         "\"Exact\", \"NotOlderThan\"",
+                                         match));
+  }
+  if (rvText.empty() || rvText == "0") return {};
+  auto rv = parseRevision(rvText);
+  if (!rv) return invalidResourceVersion(rvText);
+  // A revision from the future: wait briefly for it, as kube-apiserver's cache does.
+  for (int i = 0; i < 30 && store_.revision() < *rv; ++i) std::this_thread::sleep_for(100ms);
+  std::int64_t current = store_.revision();
+  if (current < *rv) {
+    return Error{504, "Timeout", fmt::format("Too large resource version: {}, current: {}", *rv, current)};
+  }
+  // Only the current state is kept in memory: an exact older snapshot is gone.
+  if (match == "Exact" && *rv != current)
+    return Error{410, "Expired", "The resourceVersion for the provided list is too old."};
+  return {};
+}
+
 net::Response Rest::list(const net::Request& req, const Target& t) {
   const auto& r = *t.resource;
   auto sel = readSelectors(req, r);
@@ -173,6 +198,7 @@ net::Response Rest::list(const net::Request& req, const Target& t) {
     if (!v) return errorResponse(Error::badRequest(fmt::format("invalid limit {:?}", *l)));
     limit = *v;
   }
+  if (auto st = checkListResourceVersion(req); !st) return errorResponse(st.error());
   auto l = store_.list(r.storageName(), t.info->ns);
   ListMeta meta{l.rev};
   std::string_view startAfter;

@@ -39,6 +39,8 @@ class Rest {
   };
   net::Response get(const net::Request& req, const Target& t);
   net::Response list(const net::Request& req, const Target& t);
+  // resourceVersion / resourceVersionMatch of a list, as kube-apiserver checks them.
+  Status checkListResourceVersion(const net::Request& req);
   void watch(const net::Request& req, const Target& t, net::Responder& res);
   net::Response create(const net::Request& req, const Target& t);
   net::Response update(const net::Request& req, const Target& t);
