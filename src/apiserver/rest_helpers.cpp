@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "api/types/protobuf.h"
 #include "apiserver/indexer.h"
 #include "apiserver/managed_fields.h"
 #include "apiserver/responses.h"
@@ -35,10 +36,8 @@ Result<json::object> readBody(const net::Request& req) {
   Result<json::value> v = Error::badRequest("");
   if (ct == "application/yaml" || ct == "application/apply-patch+yaml") {
     v = yamlToJson(req.body);
-  } else if (ct == "application/vnd.kubernetes.protobuf") {
-    return Error{415, "UnsupportedMediaType",
-                 "the body of the request was in an unknown format - accepted media types include: "
-                 "application/json, application/yaml"};
+  } else if (ct == api::types::kProtobufMediaType) {
+    v = api::types::decodeKubernetesProtobuf(req.body, api::types::TypeRegistry::builtin());
   } else {
     v = parseJson(req.body);
   }
