@@ -297,7 +297,7 @@ void Rest::watch(const net::Request& req, const Target& t, net::Responder& res) 
       out += servedJson(r, e->json);
     } else if (rep == Representation::Table) {
       json::array rows{tableRow(r, parseEntry(e), include, now)};
-      out += toJson(table(r, ListMeta{e->rev}, std::move(rows), firstTable));
+      out += toJson(table(r, ListMeta(e->rev), std::move(rows), firstTable));
       firstTable = false;
     } else {
       out += toJson(partialMetadata(parseEntry(e)));
@@ -675,7 +675,7 @@ net::Response Rest::removeCollection(const net::Request& req, const Target& t) {
     if (!e) return fail(e.error(), r, cur->name);
     out.push_back(*e);
   }
-  return jsonResponse(200, listJson(r, ListMeta{store_.revision()}, out));
+  return jsonResponse(200, listJson(r, ListMeta(store_.revision()), out));
 }
 
 }  // namespace kwok::apiserver

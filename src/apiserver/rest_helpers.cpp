@@ -168,7 +168,7 @@ net::Response objectResponse(const net::Request& req, const api::Resource& r, in
       return jsonResponse(status, servedJson(r, e->json));
     case Representation::Table: {
       json::array rows{tableRow(r, parseEntry(e), req.param("includeObject").value_or("Metadata"), now)};
-      return jsonResponse(status, toJson(table(r, ListMeta{e->rev}, std::move(rows), true)));
+      return jsonResponse(status, toJson(table(r, ListMeta(e->rev), std::move(rows), true)));
     }
     case Representation::PartialObjectMetadata:
       return jsonResponse(status, toJson(partialMetadata(parseEntry(e))));
@@ -242,9 +242,10 @@ store::EntryPtr dryRunEntry(const store::Entry& base, const json::object& obj) {
 Result<json::object> deleteOptions(const net::Request& req) {
   json::object opts;
   if (!req.body.empty()) {
-    auto b = parseJson(req.body);
-    if (!b || !b->is_object()) return Error::badRequest("the DeleteOptions in the request body are malformed");
-    opts = std::move(b->as_object());
+    // Go clients send DeleteOptions as protobuf, others as JSON.
+    auto b = readBody(req);
+    if (!b) return Error::badRequest("the DeleteOptions in the request body are malformed");
+    opts = std::move(*b);
   }
   if (auto g = req.param("gracePeriodSeconds")) {
     auto v = parseRevision(*g);

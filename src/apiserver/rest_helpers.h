@@ -22,7 +22,8 @@ namespace kwok::apiserver::rest {
 
 // ---- requests ----
 
-// The request body as a JSON object, decoded per Content-Type (JSON or YAML).
+// The request body as a JSON object, decoded per Content-Type (JSON, YAML
+// or Kubernetes protobuf).
 Result<json::object> readBody(const net::Request& req);
 // `dryRun=All` (the only value kube accepts) or none.
 Result<bool> dryRun(const net::Request& req);
@@ -56,7 +57,8 @@ std::optional<std::int64_t> intMember(const json::value& v, std::initializer_lis
 // The metadata of a list: its revision and, for a page, where the next
 // page starts and how many items remain.
 struct ListMeta {
-  std::int64_t rev = 0;
+  explicit ListMeta(std::int64_t revision = 0) : rev(revision) {}
+  std::int64_t rev;
   std::string continueToken;
   std::optional<std::int64_t> remaining;
   json::object toJson() const;
