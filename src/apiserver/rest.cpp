@@ -412,6 +412,9 @@ Result<store::EntryPtr> Rest::commitUpdate(const api::Resource& r, const store::
   // Removing the last finalizer of an object whose deletion is due deletes it.
   const json::value* fin = meta.if_contains("finalizers");
   bool noFinalizers = !fin || !fin->is_array() || fin->get_array().empty();
+  // A namespace also waits for spec.finalizers (emptied through /finalize).
+  const json::value* specFin = r.group.empty() && r.plural == "namespaces" ? findPath(obj, {"spec", "finalizers"}) : nullptr;
+  if (specFin && specFin->is_array() && !specFin->get_array().empty()) noFinalizers = false;
   auto old = parseEntry(cur);
   const auto* oldMeta = objectAt(old, {"metadata"});
   if (noFinalizers && oldMeta && oldMeta->contains("deletionTimestamp")) {
