@@ -105,15 +105,12 @@ void labelNamespace(json::object& ns) {
   ensureObject(ensureObject(ns, "metadata"), "labels")["kubernetes.io/metadata.name"] = name;
 }
 
-// CRDs get their status from the apiserver; custom objects are pruned to
-// their schema and checked against it. Custom objects are stored in their
-// CRD's storage version.
+// CRDs get their status from the apiserver; custom objects are stored in
+// their CRD's storage version.
 Status prepareCustom(const api::Resource& r, json::object& obj, const json::object* old, SystemTime now) {
   if (r.group == "apiextensions.k8s.io" && r.plural == "customresourcedefinitions")
     return prepareCustomResourceDefinition(obj, old, now);
-  if (!r.custom) return {};
-  if (auto st = validateCustomObject(r, obj, nullptr); !st) return st;
-  obj["apiVersion"] = r.group + "/" + r.custom->storageVersion;
+  if (r.custom) obj["apiVersion"] = r.group + "/" + r.custom->storageVersion;
   return {};
 }
 

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "api/types/normalize.h"
 #include "apiserver/crds.h"
 #include "apiserver/indexer.h"
 #include "apiserver/managed_fields.h"
@@ -136,7 +137,9 @@ Status Rest::deleteCustomObjects(const json::object& crd) {
 Status Rest::ensure(const api::Resource& r, json::object obj, bool replace) {
   std::string ns(stringAt(obj, {"metadata", "namespace"})), name(stringAt(obj, {"metadata", "name"}));
   if (!store_.get(r.storageName(), ns, name)) {
-    auto e = createObject(r, obj, ns, false, "");
+    WriteRequest w;
+    w.manager.clear();
+    auto e = createObject(r, obj, ns, w);
     if (e || e.error().reason != "AlreadyExists") return e ? Status{} : Status(e.error());
   }
   if (!replace) return {};
@@ -365,8 +368,9 @@ void Rest::watch(const net::Request& req, const Target& t, net::Responder& res) 
 
 // ---- writes ----
 
-Result<store::EntryPtr> Rest::createObject(const api::Resource& r, json::object obj, std::string_view ns, bool dry,
-                                           const std::string& manager) {
+Result<store::EntryPtr> Rest::createObject(const api::Resource& r, json::object obj, std::string_view ns,
+                                           WriteRequest& w) {
+  bool dry = w.dryRun;
   auto now = clock_.now();
   if (r.namespaced) {
     auto nsEntry = store_.get("namespaces", "", ns);
@@ -380,7 +384,8 @@ Result<store::EntryPtr> Rest::createObject(const api::Resource& r, json::object 
   }
   if (auto st = prepareForCreate(r, obj, ns, now); !st) return st.error();
   if (auto st = validateObject(r, obj, nullptr); !st) return st.error();
-  if (!manager.empty()) recordUpdate(obj, nullptr, manager, "", r.patchSchema.get(), now);
+  if (auto st = finishObject(r, obj, w); !st) return st.error();
+  if (!w.manager.empty()) recordUpdate(obj, nullptr, w.manager, "", r.patchSchema.get(), now);
   if (r.group.empty() && r.plural == "services")
     if (auto st = services_.allocate(obj); !st) return st.error();
   std::string name(stringAt(obj, {"metadata", "name"}));
@@ -397,13 +402,35 @@ Result<store::EntryPtr> Rest::createObject(const api::Resource& r, json::object 
 
 net::Response Rest::create(const net::Request& req, const Target& t) {
   const auto& r = *t.resource;
-  auto dry = dryRun(req);
-  if (!dry) return errorResponse(dry.error());
+  auto w = readWriteRequest(req);
+  if (!w) return errorResponse(w.error());
   auto body = readBody(req);
   if (!body) return errorResponse(body.error());
-  auto e = createObject(r, std::move(*body), t.info->ns, *dry, fieldManager(req));
+  auto e = createObject(r, std::move(*body), t.info->ns, *w);
   if (!e) return fail(e.error(), r, "");
-  return objectResponse(req, r, 201, *e, clock_.now());
+  return withWarnings(objectResponse(req, r, 201, *e, clock_.now()), *w);
+}
+
+Status Rest::finishObject(const api::Resource& r, json::object& obj, WriteRequest& w) {
+  std::vector<std::string> unknown;
+  if (r.custom) {
+    if (auto st = validateCustomObject(r, obj, &unknown); !st) return st;
+  } else if (const auto* msg = api::types::TypeRegistry::builtin().kind(r.group, r.version, r.kind)) {
+    auto normalized = api::types::normalizeObject(obj, *msg, &unknown);
+    if (!normalized) {
+      return Error::badRequest(fmt::format("{} in version \"{}\" cannot be handled as a {}: {}", r.kind, r.version,
+                                           r.kind, normalized.error().message));
+    }
+    obj = std::move(*normalized);
+  }
+  if (unknown.empty() || w.fieldValidation == "Ignore") return {};
+  std::vector<std::string> messages;
+  for (const auto& path : unknown) messages.push_back(fmt::format("unknown field \"{}\"", path.substr(1)));
+  if (w.fieldValidation == "Strict")
+    return Error::badRequest(fmt::format("strict decoding error: {}", fmt::join(messages, ", ")));
+  for (auto& m : messages)
+    if (std::find(w.warnings.begin(), w.warnings.end(), m) == w.warnings.end()) w.warnings.push_back(std::move(m));
+  return {};
 }
 
 Result<store::EntryPtr> Rest::commitUpdate(const api::Resource& r, const store::EntryPtr& cur, json::object obj,
@@ -424,10 +451,11 @@ Result<store::EntryPtr> Rest::commitUpdate(const api::Resource& r, const store::
       return write(r, writeOf(store::Write::Op::Delete, r, *cur, std::move(obj)));
     }
   }
-  // A no-op update stores nothing: no new revision, no watch event.
+  // A no-op update stores nothing: no new revision, no watch event. (Objects
+  // compare regardless of member order.)
   meta["resourceVersion"] = std::to_string(cur->rev);
   if (dry) return dryRunEntry(*cur, obj);
-  if (toJson(obj) == cur->json) return cur;
+  if (obj == old) return cur;
   return write(r, writeOf(store::Write::Op::Update, r, *cur, std::move(obj)));
 }
 
@@ -448,8 +476,8 @@ Result<store::EntryPtr> Rest::guaranteedUpdate(const api::Resource& r, const Req
 net::Response Rest::update(const net::Request& req, const Target& t) {
   const auto& r = *t.resource;
   const auto& info = *t.info;
-  auto dry = dryRun(req);
-  if (!dry) return errorResponse(dry.error());
+  auto w = readWriteRequest(req);
+  if (!w) return errorResponse(w.error());
   auto body = readBody(req);
   if (!body) return errorResponse(body.error());
   std::string_view bodyName = stringAt(*body, {"metadata", "name"});
@@ -469,35 +497,34 @@ net::Response Rest::update(const net::Request& req, const Target& t) {
     if (!r.createOnUpdate || !info.subresource.empty()) return fail(notFound(r, info.name), r, info.name);
     json::object obj = *body;
     if (auto* m = obj.if_contains("metadata"); m && m->is_object()) m->as_object().erase("resourceVersion");
-    auto e = createObject(r, std::move(obj), info.ns, *dry, fieldManager(req));
+    auto e = createObject(r, std::move(obj), info.ns, *w);
     if (!e) return fail(e.error(), r, info.name);
-    return objectResponse(req, r, 201, *e, clock_.now());
+    return withWarnings(objectResponse(req, r, 201, *e, clock_.now()), *w);
   }
-  std::string manager = fieldManager(req);
-  auto e = guaranteedUpdate(r, info, *dry, !wantRev, [&](const store::EntryPtr& cur) -> Result<json::object> {
+  auto e = guaranteedUpdate(r, info, w->dryRun, !wantRev, [&](const store::EntryPtr& cur) -> Result<json::object> {
     if (wantRev && *wantRev != cur->rev) return modified(r, info.name);
     json::object obj = *body;
     auto old = parseEntry(cur);
     if (auto st = prepareForUpdate(r, obj, old, info.subresource); !st) return st.error();
     if (auto st = validateObject(r, obj, &old); !st) return st.error();
-    recordUpdate(obj, &old, manager, info.subresource, r.patchSchema.get(), clock_.now());
+    if (auto st = finishObject(r, obj, *w); !st) return st.error();
+    recordUpdate(obj, &old, w->manager, info.subresource, r.patchSchema.get(), clock_.now());
     return obj;
   });
   if (!e) return fail(e.error(), r, info.name);
-  return objectResponse(req, r, 200, *e, clock_.now());
+  return withWarnings(objectResponse(req, r, 200, *e, clock_.now()), *w);
 }
 
 net::Response Rest::patch(const net::Request& req, const Target& t) {
   const auto& r = *t.resource;
   const auto& info = *t.info;
-  auto dry = dryRun(req);
-  if (!dry) return errorResponse(dry.error());
+  auto w = readWriteRequest(req);
+  if (!w) return errorResponse(w.error());
   std::string_view ct = req.header("Content-Type").value_or("");
-  if (ct.substr(0, ct.find(';')) == "application/apply-patch+yaml") return apply(req, t, *dry);
+  if (ct.substr(0, ct.find(';')) == "application/apply-patch+yaml") return apply(req, t, *w);
   auto patch = readPatch(req);
   if (!patch) return errorResponse(patch.error());
-  std::string manager = fieldManager(req);
-  auto e = guaranteedUpdate(r, info, *dry, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
+  auto e = guaranteedUpdate(r, info, w->dryRun, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
     json::value doc = parseEntry(cur);
     auto patched = applyPatch(*patch, doc, r.patchSchema.get());
     if (!patched) return patched.error();
@@ -510,14 +537,15 @@ net::Response Rest::patch(const net::Request& req, const Target& t) {
     const auto& old = doc.as_object();
     if (auto st = prepareForUpdate(r, obj, old, info.subresource); !st) return st.error();
     if (auto st = validateObject(r, obj, &old); !st) return st.error();
-    recordUpdate(obj, &old, manager, info.subresource, r.patchSchema.get(), clock_.now());
+    if (auto st = finishObject(r, obj, *w); !st) return st.error();
+    recordUpdate(obj, &old, w->manager, info.subresource, r.patchSchema.get(), clock_.now());
     return obj;
   });
   if (!e) return fail(e.error(), r, info.name);
-  return objectResponse(req, r, 200, *e, clock_.now());
+  return withWarnings(objectResponse(req, r, 200, *e, clock_.now()), *w);
 }
 
-net::Response Rest::apply(const net::Request& req, const Target& t, bool dry) {
+net::Response Rest::apply(const net::Request& req, const Target& t, WriteRequest& w) {
   const auto& r = *t.resource;
   const auto& info = *t.info;
   auto body = readBody(req);
@@ -537,20 +565,22 @@ net::Response Rest::apply(const net::Request& req, const Target& t, bool dry) {
     if (!info.subresource.empty()) return fail(notFound(r, info.name), r, info.name);
     auto merged = serverSideApply(json::object(), *body, ar, r.patchSchema.get(), clock_.now());
     if (!merged) return fail(merged.error(), r, info.name);
-    auto e = createObject(r, std::move(*merged), info.ns, dry, "");
+    w.manager.clear();  // the apply recorded its own ownership
+    auto e = createObject(r, std::move(*merged), info.ns, w);
     if (!e) return fail(e.error(), r, info.name);
-    return objectResponse(req, r, 201, *e, clock_.now());
+    return withWarnings(objectResponse(req, r, 201, *e, clock_.now()), w);
   }
-  auto e = guaranteedUpdate(r, info, dry, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
+  auto e = guaranteedUpdate(r, info, w.dryRun, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
     auto old = parseEntry(cur);
     auto merged = serverSideApply(old, *body, ar, r.patchSchema.get(), clock_.now());
     if (!merged) return merged.error();
     if (auto st = prepareForUpdate(r, *merged, old, info.subresource); !st) return st.error();
     if (auto st = validateObject(r, *merged, &old); !st) return st.error();
+    if (auto st = finishObject(r, *merged, w); !st) return st.error();
     return std::move(*merged);
   });
   if (!e) return fail(e.error(), r, info.name);
-  return objectResponse(req, r, 200, *e, clock_.now());
+  return withWarnings(objectResponse(req, r, 200, *e, clock_.now()), w);
 }
 
 

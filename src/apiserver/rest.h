@@ -9,6 +9,7 @@
 #include "api/catalog.h"
 #include "apiserver/registry.h"
 #include "apiserver/request_info.h"
+#include "apiserver/rest_helpers.h"
 #include "apiserver/services.h"
 #include "core/clock.h"
 #include "net/http_server.h"
@@ -46,7 +47,7 @@ class Rest {
   net::Response update(const net::Request& req, const Target& t);
   net::Response patch(const net::Request& req, const Target& t);
   // Server-side apply (PATCH with application/apply-patch+yaml).
-  net::Response apply(const net::Request& req, const Target& t, bool dryRun);
+  net::Response apply(const net::Request& req, const Target& t, rest::WriteRequest& w);
   net::Response remove(const net::Request& req, const Target& t);
   net::Response removeCollection(const net::Request& req, const Target& t);
   net::Response bind(const net::Request& req, const Target& t);
@@ -69,9 +70,14 @@ class Rest {
   using Mutator = std::function<Result<json::object>(const store::EntryPtr& current)>;
   Result<store::EntryPtr> guaranteedUpdate(const api::Resource& r, const RequestInfo& info, bool dryRun,
                                            bool retryConflicts, const Mutator& mutate);
-  // `manager` (when not empty) is recorded in managedFields as the creator.
-  Result<store::EntryPtr> createObject(const api::Resource& r, json::object obj, std::string_view ns, bool dryRun,
-                                       const std::string& manager);
+  // Creates through the full write path; `w.manager` (when not empty) is
+  // recorded in managedFields as the creator.
+  Result<store::EntryPtr> createObject(const api::Resource& r, json::object obj, std::string_view ns,
+                                       rest::WriteRequest& w);
+  // The last step before storing: the typed round trip (built-in kinds) or
+  // schema pruning (custom resources), with unknown fields handled per
+  // fieldValidation (Strict: 400; Warn: a warning).
+  Status finishObject(const api::Resource& r, json::object& obj, rest::WriteRequest& w);
   // Every store write goes through here, so that writes to CRDs change
   // what is served at once.
   Result<store::EntryPtr> write(const api::Resource& r, store::Write w);

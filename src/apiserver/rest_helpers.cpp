@@ -178,6 +178,28 @@ net::Response objectResponse(const net::Request& req, const api::Resource& r, in
   return notAcceptable();
 }
 
+Result<WriteRequest> readWriteRequest(const net::Request& req) {
+  WriteRequest w;
+  auto dry = dryRun(req);
+  if (!dry) return dry.error();
+  w.dryRun = *dry;
+  w.manager = fieldManager(req);
+  if (auto v = req.param("fieldValidation"); v && !v->empty()) {
+    if (*v != "Strict" && *v != "Warn" && *v != "Ignore") {
+      return Error::badRequest(fmt::format("fieldValidation: Unsupported value: \"{}\": supported values: \"Ignore\", "
+                                           "\"Strict\", \"Warn\"",
+                                           *v));
+    }
+    w.fieldValidation = *v;
+  }
+  return w;
+}
+
+net::Response withWarnings(net::Response r, const WriteRequest& w) {
+  for (const auto& warning : w.warnings) r.headers.emplace_back("Warning", "299 - " + kwok::toJson(json::string(warning)));
+  return r;
+}
+
 std::string fieldManager(const net::Request& req) {
   if (auto m = req.param("fieldManager"); m && !m->empty()) return std::string(*m);
   return managerFromUserAgent(req.header("User-Agent").value_or(""));

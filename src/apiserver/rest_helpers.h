@@ -47,6 +47,18 @@ Result<PatchRequest> readPatch(const net::Request& req);
 Result<json::object> applyPatch(const PatchRequest& p, const json::value& doc, const PatchSchema* schema);
 
 std::optional<std::int64_t> parseRevision(std::string_view s);
+// What a write request asks for besides its body.
+struct WriteRequest {
+  bool dryRun = false;
+  std::string manager;                     // recorded in managedFields; empty: not recorded
+  std::string fieldValidation = "Warn";    // Strict, Warn or Ignore (kube's default is Warn)
+  std::vector<std::string> warnings;       // sent back as Warning headers
+};
+// dryRun, fieldManager and fieldValidation of a write.
+Result<WriteRequest> readWriteRequest(const net::Request& req);
+// Adds a Warning header per collected warning.
+net::Response withWarnings(net::Response r, const WriteRequest& w);
+
 // The field manager a write is recorded under: ?fieldManager=, else the
 // User-Agent's program name, as kube-apiserver derives it.
 std::string fieldManager(const net::Request& req);
