@@ -20,6 +20,13 @@ int main(int argc, char** argv) {
   app.add_option("--storage-path", opts.storePath, "the SQLite file holding the cluster's objects")->required();
   app.add_option("--kube-version", opts.version, "version reported by /version")->capture_default_str();
   app.add_flag("!--insecure", secure, "serve plain HTTP without authentication (debugging only)");
+  app.add_option("--enable-admission-plugins", opts.enableAdmissionPlugins,
+                 "admission plugins to enable besides the default ones (comma-separated)")
+      ->delimiter(',');
+  app.add_option("--disable-admission-plugins", opts.disableAdmissionPlugins,
+                 "admission plugins to disable (comma-separated): DefaultTolerationSeconds, LimitRanger, Priority, "
+                 "ServiceAccount")
+      ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
 
   opts.tls = secure;

@@ -38,11 +38,12 @@ json::object condition(std::string type, std::string reason, std::string message
 Status prepareCustomResourceDefinition(json::object& crd, const json::object* old, SystemTime now) {
   std::string name(stringAt(crd, {"metadata", "name"}));
   auto& spec = ensureObject(crd, "spec");
+  if (!spec.contains("conversion")) spec["conversion"] = json::object{{"strategy", "None"}};
+  // Taken after every insertion into `spec`, which may move its members.
   auto& names = ensureObject(spec, "names");
   std::string group(stringAt(spec, {"group"})), plural(stringAt(names, {"plural"})), kind(stringAt(names, {"kind"}));
   if (stringAt(names, {"singular"}).empty() && !kind.empty()) names["singular"] = lower(kind);
   if (stringAt(names, {"listKind"}).empty() && !kind.empty()) names["listKind"] = kind + "List";
-  if (!spec.contains("conversion")) spec["conversion"] = json::object{{"strategy", "None"}};
 
   std::vector<std::string> errs;
   auto invalid = [&](std::string field, std::string_view value, std::string detail) {

@@ -144,6 +144,28 @@ void defaultService(json::object& obj) {
   }
 }
 
+// kube's SetDefaults_LimitRangeItem: a Container limit defaults its default
+// limit to max, and its default request to the default limit, else to min.
+void defaultLimitRange(json::object& obj) {
+  auto* limits = spec(obj).if_contains("limits");
+  if (!limits || !limits->is_array()) return;
+  for (auto& item : limits->get_array()) {
+    if (!item.is_object() || stringAt(item, {"type"}) != "Container") continue;
+    auto& o = item.get_object();
+    // Built aside and stored at the end: inserting into `o` would move
+    // references to its members.
+    json::object def = objectAt(o, {"default"}) ? *objectAt(o, {"default"}) : json::object();
+    json::object defReq = objectAt(o, {"defaultRequest"}) ? *objectAt(o, {"defaultRequest"}) : json::object();
+    if (const auto* max = objectAt(o, {"max"}))
+      for (const auto& [k, v] : *max) setDefault(def, k, v);
+    for (const auto& [k, v] : def) setDefault(defReq, k, v);
+    if (const auto* min = objectAt(o, {"min"}))
+      for (const auto& [k, v] : *min) setDefault(defReq, k, v);
+    if (!def.empty()) o["default"] = std::move(def);
+    if (!defReq.empty()) o["defaultRequest"] = std::move(defReq);
+  }
+}
+
 using Defaulter = std::function<void(json::object&)>;
 
 const std::map<std::string, Defaulter, std::less<>>& defaulters() {
@@ -155,6 +177,7 @@ const std::map<std::string, Defaulter, std::less<>>& defaulters() {
        }},
       {"replicationcontrollers", [](json::object& o) { defaultReplicas(o), defaultTemplate(o); }},
       {"services", defaultService},
+      {"limitranges", defaultLimitRange},
       {"deployments.apps", defaultDeployment},
       {"replicasets.apps", [](json::object& o) { defaultReplicas(o), defaultTemplate(o); }},
       {"statefulsets.apps", defaultStatefulSet},
@@ -165,33 +188,11 @@ const std::map<std::string, Defaulter, std::less<>>& defaulters() {
   return table;
 }
 
-bool tolerates(const json::array& tolerations, std::string_view key) {
-  for (const auto& t : tolerations) {
-    if (!t.is_object()) continue;
-    std::string_view tk = stringAt(t, {"key"}), op = stringAt(t, {"operator"}), effect = stringAt(t, {"effect"});
-    if ((tk == key || (tk.empty() && op == "Exists")) && (effect.empty() || effect == "NoExecute")) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 void applyDefaults(const api::Resource& r, json::object& obj) {
   const auto& table = defaulters();
   if (auto it = table.find(r.storageName()); it != table.end()) it->second(obj);
-}
-
-void admitNewPod(json::object& pod) {
-  auto& s = spec(pod);
-  setDefault(s, "priority", 0);
-  setDefault(s, "preemptionPolicy", "PreemptLowerPriority");
-  auto& tol = s["tolerations"];
-  if (!tol.is_array()) tol = json::array();
-  for (const char* key : {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}) {
-    if (!tolerates(tol.get_array(), key))
-      tol.get_array().push_back(
-          json::object{{"key", key}, {"operator", "Exists"}, {"effect", "NoExecute"}, {"tolerationSeconds", 300}});
-  }
 }
 
 }  // namespace kwok::apiserver

@@ -11,8 +11,4 @@ namespace kwok::apiserver {
 
 void applyDefaults(const api::Resource& r, json::object& obj);
 
-// Pod-level admission defaults applied once, at creation: the
-// DefaultTolerationSeconds tolerations and the priority fields.
-void admitNewPod(json::object& pod);
-
 }  // namespace kwok::apiserver

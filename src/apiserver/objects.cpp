@@ -191,7 +191,6 @@ Status prepareForCreate(const api::Resource& r, json::object& obj, std::string_v
 
   applyDefaults(r, obj);
   if (r.group.empty() && r.plural == "pods") {
-    admitNewPod(obj);
     // The status of a new pod is always Pending; clients cannot set it.
     obj["status"] = json::object{{"phase", "Pending"}, {"qosClass", podQosClass(obj)}};
   } else if (r.group.empty() && r.plural == "namespaces") {
@@ -260,6 +259,7 @@ Status prepareForUpdate(const api::Resource& r, json::object& obj, const json::o
   if (r.group.empty() && r.plural == "namespaces") labelNamespace(obj);
   if (r.group.empty() && r.plural == "services") keepAllocatedAddresses(obj, old);
   if (r.tracksGeneration) {
+    auto& meta = ensureObject(obj, "metadata");  // again: inserting status may have moved it
     const json::value* newSpec = obj.if_contains("spec");
     const json::value* oldSpec = old.if_contains("spec");
     bool changed = (newSpec == nullptr) != (oldSpec == nullptr) || (newSpec && toJson(*newSpec) != toJson(*oldSpec));
@@ -308,6 +308,22 @@ void validateMetadata(const api::Resource& r, const json::object& obj, FieldErro
     errs.invalid("metadata.finalizers", *f, "must be a list of strings");
 }
 
+// Each request may not exceed its limit (the limit a LimitRange defaulted counts too).
+void validateRequestsWithinLimits(const json::value& c, const std::string& path, FieldErrors& errs) {
+  const auto* requests = objectAt(c, {"resources", "requests"});
+  const auto* limits = objectAt(c, {"resources", "limits"});
+  if (!requests || !limits) return;
+  for (const auto& [res, req] : *requests) {
+    const json::value* lim = limits->if_contains(res);
+    if (!lim || !req.is_string() || !lim->is_string()) continue;
+    auto rq = Quantity::parse(req.get_string()), lq = Quantity::parse(lim->get_string());
+    if (rq && lq && rq->compare(*lq) > 0) {
+      errs.invalid(path + ".resources.requests", req,
+                   fmt::format("must be less than or equal to {} limit of {}", std::string(res), lq->canonical()));
+    }
+  }
+}
+
 void validateContainers(const json::value* list, std::string_view field, bool required, FieldErrors& errs) {
   if (!list || list->is_null()) {
     if (required) errs.required(std::string(field));
@@ -333,6 +349,7 @@ void validateContainers(const json::value* list, std::string_view field, bool re
       seen.emplace_back(name);
     }
     if (stringAt(c, {"image"}).empty()) errs.required(path + ".image");
+    validateRequestsWithinLimits(c, path, errs);
   }
 }
 

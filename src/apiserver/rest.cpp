@@ -383,6 +383,7 @@ Result<store::EntryPtr> Rest::createObject(const api::Resource& r, json::object 
     }
   }
   if (auto st = prepareForCreate(r, obj, ns, now); !st) return st.error();
+  if (auto st = admission_.admitCreate(r, obj, ns); !st) return st.error();
   if (auto st = validateObject(r, obj, nullptr); !st) return st.error();
   if (auto st = finishObject(r, obj, w); !st) return st.error();
   if (!w.manager.empty()) recordUpdate(obj, nullptr, w.manager, "", r.patchSchema.get(), now);

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "api/catalog.h"
+#include "apiserver/admission.h"
 #include "apiserver/registry.h"
 #include "apiserver/request_info.h"
 #include "apiserver/rest_helpers.h"
@@ -19,8 +20,14 @@ namespace kwok::apiserver {
 
 class Rest {
  public:
-  Rest(store::Store& store, ResourceRegistry& registry, const Clock& clock, const std::atomic<bool>& stopping)
-      : store_(store), registry_(registry), clock_(clock), stopping_(stopping), services_(store) {}
+  Rest(store::Store& store, ResourceRegistry& registry, const Clock& clock, const std::atomic<bool>& stopping,
+       std::set<std::string> admissionPlugins)
+      : store_(store),
+        registry_(registry),
+        clock_(clock),
+        stopping_(stopping),
+        services_(store),
+        admission_(store, std::move(admissionPlugins)) {}
 
   // Serves what the stored CustomResourceDefinitions define (at startup).
   void loadCustomResourceDefinitions();
@@ -94,6 +101,7 @@ class Rest {
   const Clock& clock_;
   const std::atomic<bool>& stopping_;
   ServiceAllocator services_;
+  Admission admission_;
 };
 
 }  // namespace kwok::apiserver

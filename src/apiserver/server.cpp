@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "api/catalog.h"
+#include "apiserver/admission.h"
 #include "apiserver/discovery.h"
 #include "apiserver/indexer.h"
 #include "apiserver/request_info.h"
@@ -46,7 +47,10 @@ class Server final : public ApiServer {
     auto st = store::Store::open(opts_.storePath, makeIndexer(registry_));
     if (!st) return st.error();
     store_ = std::move(*st);
-    rest_ = std::make_unique<Rest>(*store_, registry_, clock_, stopping_);
+    std::set<std::string> plugins = defaultAdmissionPlugins();
+    for (const auto& p : opts_.enableAdmissionPlugins) plugins.insert(p);
+    for (const auto& p : opts_.disableAdmissionPlugins) plugins.erase(p);
+    rest_ = std::make_unique<Rest>(*store_, registry_, clock_, stopping_, std::move(plugins));
     rest_->loadCustomResourceDefinitions();
     return {};
   }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 
@@ -17,6 +18,8 @@ struct Options {
   std::string clientCaPem;      // verifies client certificates
   std::string storePath;        // the SQLite file
   std::string version = "v1.32.0";
+  // Admission plugins to switch on or off (kube-apiserver's names), on top of the defaults.
+  std::vector<std::string> enableAdmissionPlugins, disableAdmissionPlugins;
 };
 
 class ApiServer {

@@ -474,5 +474,56 @@ TEST(ApiServer, CustomResourceDefinitionsServeTheirResources) {
   EXPECT_TRUE(arrayAt(*list, {"items"})->empty());
 }
 
+
+TEST(ApiServer, PriorityAdmissionResolvesClasses) {
+  TestApiServer s;
+  ASSERT_TRUE(s.client().post("/apis/scheduling.k8s.io/v1/priorityclasses",
+                              json::object{{"metadata", json::object{{"name", "high"}}}, {"value", 1000}}).ok());
+  json::value p = pod("p1");
+  p.as_object()["spec"].as_object()["priorityClassName"] = "high";
+  auto created = s.client().post("/api/v1/namespaces/default/pods", p);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(findPath(*created, {"spec", "priority"})->as_int64(), 1000);
+  EXPECT_EQ(stringAt(*created, {"spec", "serviceAccountName"}), "default");
+  json::value missing = pod("p2");
+  missing.as_object()["spec"].as_object()["priorityClassName"] = "nope";
+  auto rejected = s.client().post("/api/v1/namespaces/default/pods", missing);
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_EQ(rejected.error().code, 403);
+  EXPECT_EQ(rejected.error().message, "pods \"p2\" is forbidden: no PriorityClass with name nope was found");
+}
+
+TEST(ApiServer, LimitRangesDefaultAndBoundContainers) {
+  TestApiServer s;
+  // The LimitRange of upstream kwok's limit-range example.
+  json::value lr = json::object{{"metadata", json::object{{"name", "cpu-resource-constraint"}}},
+                                {"spec", json::object{{"limits", json::array{json::object{
+                                                                     {"max", json::object{{"cpu", "500m"}}},
+                                                                     {"min", json::object{{"cpu", "100m"}}},
+                                                                     {"type", "Container"}}}}}}};
+  auto stored = s.client().post("/api/v1/namespaces/default/limitranges", lr);
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
+  EXPECT_EQ(stringAt(findPath(*stored, {"spec", "limits"})->as_array()[0], {"default", "cpu"}), "500m");
+  auto withCpu = [&](std::string name, std::string cpu) {
+    json::value p = pod(std::move(name));
+    p.as_object()["spec"].as_object()["containers"].as_array()[0].as_object()["resources"] =
+        json::object{{"requests", json::object{{"cpu", cpu}}}};
+    return s.client().post("/api/v1/namespaces/default/pods", p);
+  };
+  auto beyond = withCpu("pod-beyond-limit", "700m");
+  ASSERT_FALSE(beyond.ok());
+  EXPECT_EQ(beyond.error().code, 422);
+  EXPECT_NE(beyond.error().message.find("Invalid value: \"700m\": must be less than or equal to cpu limit of 500m"),
+            std::string::npos)
+      << beyond.error().message;
+  auto within = withCpu("pod-within-limit", "400m");
+  ASSERT_TRUE(within.ok()) << within.error().message;
+  const auto& c = findPath(*within, {"spec", "containers"})->as_array()[0];
+  EXPECT_EQ(stringAt(c, {"resources", "limits", "cpu"}), "500m");
+  auto tooSmall = withCpu("tiny", "50m");
+  ASSERT_FALSE(tooSmall.ok());
+  EXPECT_EQ(tooSmall.error().message, "pods \"tiny\" is forbidden: minimum cpu usage per Container is 100m, but request is 50m");
+}
+
 }  // namespace
 }  // namespace kwok::testing
