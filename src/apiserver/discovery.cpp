@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "apiserver/openapi.h"
 #include "apiserver/responses.h"
 #include "core/json.h"
 
@@ -159,8 +160,10 @@ std::string aggregatedList(json::array items) {
 std::string openapiDocument(const Resources& all, const std::string& group, const std::string& version) {
   json::object paths;
   std::string prefix = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
+  Resources inGroupVersion;
   for (const auto& rp : all) {
     const auto& r = *rp;
+    if (r.group == group && r.version == version && !r.virtualResource) inGroupVersion.push_back(rp);
     if (r.group != group || r.version != version) continue;
     std::string base = prefix + (r.namespaced ? "/namespaces/{namespace}/" : "/") + r.plural + "/{name}";
     paths[base] = json::object{{"patch", patchOperation(r)}};
@@ -168,7 +171,7 @@ std::string openapiDocument(const Resources& all, const std::string& group, cons
   json::object doc{{"openapi", "3.0.0"},
                    {"info", json::object{{"title", "Kubernetes"}, {"version", "v1.32.0"}}},
                    {"paths", std::move(paths)},
-                   {"components", json::object{{"schemas", json::object{}}}}};
+                   {"components", json::object{{"schemas", openapiSchemas(inGroupVersion)}}}};
   return toJson(doc);
 }
 

@@ -427,8 +427,12 @@ Status Rest::finishObject(const api::Resource& r, json::object& obj, WriteReques
   if (unknown.empty() || w.fieldValidation == "Ignore") return {};
   std::vector<std::string> messages;
   for (const auto& path : unknown) messages.push_back(fmt::format("unknown field \"{}\"", path.substr(1)));
-  if (w.fieldValidation == "Strict")
-    return Error::badRequest(fmt::format("strict decoding error: {}", fmt::join(messages, ", ")));
+  if (w.fieldValidation == "Strict") {
+    std::string what = fmt::format("strict decoding error: {}", fmt::join(messages, ", "));
+    if (r.custom) return Error::badRequest(what);
+    return Error::badRequest(
+        fmt::format("{} in version \"{}\" cannot be handled as a {}: {}", r.kind, r.version, r.kind, what));
+  }
   for (auto& m : messages)
     if (std::find(w.warnings.begin(), w.warnings.end(), m) == w.warnings.end()) w.warnings.push_back(std::move(m));
   return {};
