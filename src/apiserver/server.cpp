@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
 
 #include "api/catalog.h"
+#include "apiserver/admin.h"
 #include "apiserver/admission.h"
 #include "apiserver/discovery.h"
 #include "apiserver/indexer.h"
@@ -52,6 +55,7 @@ class Server final : public ApiServer {
     for (const auto& p : opts_.disableAdmissionPlugins) plugins.erase(p);
     rest_ = std::make_unique<Rest>(*store_, registry_, clock_, stopping_, std::move(plugins));
     rest_->loadCustomResourceDefinitions();
+    admin_ = std::make_unique<Admin>(*store_, std::filesystem::path(opts_.storePath).parent_path().string());
     return {};
   }
 
@@ -129,6 +133,7 @@ class Server final : public ApiServer {
     if (http_) http_->stop();
     http_.reset();
     rest_.reset();
+    admin_.reset();
     store_.reset();
   }
 
@@ -142,6 +147,12 @@ class Server final : public ApiServer {
     if (path == "/version") return res.send(jsonResponse(200, versionJson()));
     if (opts_.tls && req.peer.user.empty()) {
       return res.send(errorResponse(Error{401, "Unauthorized", "Unauthorized"}));
+    }
+    if (Admin::handles(path)) {
+      bool masters = !opts_.tls || std::find(req.peer.groups.begin(), req.peer.groups.end(), "system:masters") !=
+                                       req.peer.groups.end();
+      if (!masters) return res.send(errorResponse(Error{403, "Forbidden", "the kwok admin API is for system:masters"}));
+      return res.send(admin_->handle(req));
     }
     if (auto d = discovery_->handle(req)) return res.send(std::move(*d));
     RequestInfo info = parseRequestInfo(req);
@@ -171,6 +182,7 @@ class Server final : public ApiServer {
   ResourceRegistry registry_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Rest> rest_;
+  std::unique_ptr<Admin> admin_;
   std::unique_ptr<Discovery> discovery_;
   std::unique_ptr<net::HttpServer> http_;
 };

@@ -115,4 +115,14 @@ Status SqliteBackend::commit(std::int64_t revision) {
 
 void SqliteBackend::rollback() { (void)exec("ROLLBACK"); }
 
+Status SqliteBackend::copyTo(const std::string& path) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, "VACUUM INTO ?", -1, &st, nullptr) != SQLITE_OK) return error("backup");
+  sqlite3_bind_text(st, 1, path.data(), static_cast<int>(path.size()), SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return error("backup");
+  return {};
+}
+
 }  // namespace kwok::store

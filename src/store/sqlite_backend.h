@@ -34,6 +34,8 @@ class SqliteBackend {
   // Records `revision` and commits durably.
   Status commit(std::int64_t revision);
   void rollback();
+  // A consistent, compacted copy of the database at `path` (VACUUM INTO).
+  Status copyTo(const std::string& path);
 
  private:
   explicit SqliteBackend(sqlite3* db) : db_(db) {}

@@ -248,20 +248,36 @@ class StoreImpl final : public Store {
     bool deleted;
   };
 
+  Status backup(const std::string& path) override {
+    std::packaged_task<Status()> task([this, path] { return db_->copyTo(path); });
+    auto fut = task.get_future();
+    {
+      std::lock_guard lk(queueMu_);
+      if (stopping_) return Error{503, "ServiceUnavailable", "the store is shutting down"};
+      control_.push_back(std::move(task));
+      queueCv_.notify_one();
+    }
+    return fut.get();
+  }
+
   void writerLoop() {
     for (;;) {
       std::vector<Pending> batch;
+      std::deque<std::packaged_task<Status()>> control;
       {
         std::unique_lock lk(queueMu_);
-        queueCv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;
+        queueCv_.wait(lk, [&] { return stopping_ || !queue_.empty() || !control_.empty(); });
+        control.swap(control_);
+        if (queue_.empty() && control.empty()) return;
         std::size_t n = std::min<std::size_t>(queue_.size(), 4096);
         for (std::size_t i = 0; i < n; ++i) {
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
       }
-      commitBatch(batch);
+      // Control tasks (backups) run between commits, so they see a consistent state.
+      for (auto& task : control) task();
+      if (!batch.empty()) commitBatch(batch);
     }
   }
 
@@ -288,6 +304,7 @@ class StoreImpl final : public Store {
       Write& w = batch[i].write;
       std::string key = mapKey(w.ns, w.name);
       EntryPtr cur = current(overlay, w.resource, key);
+      if (w.op == Write::Op::Put) w.op = cur ? Write::Op::Update : Write::Op::Create;
       if (w.op == Write::Op::Create && cur) {
         results[i] = Error::alreadyExists(fmt::format("{} \"{}\" already exists", w.resource, w.name));
         continue;
@@ -363,6 +380,7 @@ class StoreImpl final : public Store {
   std::mutex queueMu_;
   std::condition_variable queueCv_;
   std::deque<Pending> queue_;
+  std::deque<std::packaged_task<Status()>> control_;
   bool stopping_ = false;
   std::thread writer_;
 };

@@ -57,7 +57,8 @@ struct Event {
 };
 
 struct Write {
-  enum class Op { Create, Update, Delete };
+  // Put creates or replaces unconditionally (raw writes of kwokctl kectl).
+  enum class Op { Create, Update, Delete, Put };
   Op op = Op::Create;
   std::string resource;  // storage name, e.g. "pods", "deployments.apps"
   std::string ns, name;
@@ -111,6 +112,10 @@ class Store {
   // The oldest revision a watch of `resource` can start from: events after
   // it are all retained (older ones have been dropped from the ring).
   virtual std::int64_t oldestWatchableRevision(std::string_view resource) const = 0;
+
+  // Writes a consistent copy of the whole store (a SQLite database) to
+  // `path`, between two commits. The copy opens with Store::open.
+  virtual Status backup(const std::string& path) = 0;
 
   // Closes every open watch (their readers see closed() once drained), so
   // a server can end its watch streams promptly when shutting down.

@@ -174,5 +174,24 @@ TEST_F(StoreTest, ConcurrentWritersAllLandWithDistinctRevisions) {
   EXPECT_EQ(revs.size(), 400u);
 }
 
+
+TEST_F(StoreTest, BackupIsAConsistentCopyAndPutUpserts) {
+  ASSERT_TRUE(store_->write(create("ns", "a")).ok());
+  Write put = create("ns", "a", "changed");
+  put.op = Write::Op::Put;
+  ASSERT_TRUE(store_->write(put).ok());
+  put.name = "b";
+  put.object.as_object()["metadata"].as_object()["name"] = "b";
+  ASSERT_TRUE(store_->write(put).ok());
+  std::string copy = (dir_ / "copy.db").string();
+  ASSERT_TRUE(store_->backup(copy).ok());
+  auto restored = Store::open(copy, labelsIndex);
+  ASSERT_TRUE(restored.ok()) << restored.error().message;
+  EXPECT_EQ((*restored)->revision(), 3);
+  EXPECT_EQ((*restored)->get("pods", "ns", "a")->index.label("l"), "changed");
+  EXPECT_EQ((*restored)->get("pods", "ns", "a")->json, store_->get("pods", "ns", "a")->json);
+  EXPECT_NE((*restored)->get("pods", "ns", "b"), nullptr);
+}
+
 }  // namespace
 }  // namespace kwok::store

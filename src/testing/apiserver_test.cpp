@@ -7,6 +7,7 @@
 
 #include "core/ip.h"
 #include "core/yaml.h"
+#include "net/http_client.h"
 
 namespace kwok::testing {
 namespace {
@@ -523,6 +524,30 @@ TEST(ApiServer, LimitRangesDefaultAndBoundContainers) {
   auto tooSmall = withCpu("tiny", "50m");
   ASSERT_FALSE(tooSmall.ok());
   EXPECT_EQ(tooSmall.error().message, "pods \"tiny\" is forbidden: minimum cpu usage per Container is 100m, but request is 50m");
+}
+
+
+TEST(ApiServer, AdminApiWritesRawObjectsAndSnapshots) {
+  TestApiServer s;
+  json::value raw = json::object{{"apiVersion", "v1"},
+                                 {"kind", "ConfigMap"},
+                                 {"metadata", json::object{{"name", "raw"}, {"namespace", "default"}, {"uid", "fixed-uid"}}},
+                                 {"data", json::object{{"a", "b"}}}};
+  ASSERT_TRUE(s.client().put("/kwok/v1/objects?resource=configmaps&namespace=default&name=raw", raw).ok());
+  auto got = s.client().get("/api/v1/namespaces/default/configmaps/raw");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(stringAt(*got, {"metadata", "uid"}), "fixed-uid");  // stored as given
+  auto stored = s.client().get("/kwok/v1/objects?resource=configmaps&namespace=default&name=raw");
+  ASSERT_TRUE(stored.ok());
+  net::ClientOptions opts;
+  opts.url = s.url();
+  auto http = net::HttpClient::create(opts);
+  auto snap = (*http)->request("GET", "/kwok/v1/snapshot");
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->status, 200);
+  EXPECT_TRUE(snap->body.starts_with("SQLite format 3")) << snap->body.substr(0, 20);
+  ASSERT_TRUE(s.client().del("/kwok/v1/objects?resource=configmaps&namespace=default&name=raw").ok());
+  EXPECT_EQ(s.client().get("/api/v1/namespaces/default/configmaps/raw").error().code, 404);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs ../shared/acceptance/kubectl-matrix.sh (groups core and errors)
-# against a fresh cluster. The cases this milestone covers must pass; the
-# whole count is printed for the record.
+# Runs ../shared/acceptance/kubectl-matrix.sh against a fresh cluster. Every
+# case must pass except those listed as pending below (each waits for a
+# named piece of work); the whole count is printed for the record.
 source "$(dirname "$0")/lib.sh"
 SHARED=${KWOK_SHARED:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
 MATRIX="$SHARED/acceptance/kubectl-matrix.sh"
@@ -9,26 +9,29 @@ if [ ! -f "$MATRIX" ]; then
   echo "SKIPPED: $MATRIX not found (set KWOK_SHARED)"
   exit 77
 fi
+GROUPS=(core errors apply crd typed)
+# Cases that need the workload controllers (issue 5), with the group they belong to.
+PENDING=(
+)
 
 create_cluster matrix
-"$BIN/kwokctl" --name matrix kubectl get ns >/dev/null
 KUBECONFIG="$KWOK_WORKDIR/clusters/matrix/kubeconfig.yaml" KUBECTL="$KUBECTL" \
-  bash "$MATRIX" core errors | tee "$TEST_DIR/matrix.out" || true
+  bash "$MATRIX" "${GROUPS[@]}" | tee "$TEST_DIR/matrix.out" || true
 
-REQUIRED=(
-  "apply two fake nodes" "nodes become Ready" "get nodes shows Ready and role"
-  "node InternalIP shown in -o wide" "node lease exists in kube-node-lease"
-  "apply pods without nodeName" "pods become Ready" "get pods shows 1/1 Running"
-  "pod IP inside node podCIDR" "pod has hostIP" "delete pod completes"
-  "get missing pod says NotFound" "duplicate create says AlreadyExists"
-)
-missing=0
-for c in "${REQUIRED[@]}"; do
-  if ! grep -q "^PASS \[[a-z]*\] $c\$" "$TEST_DIR/matrix.out"; then
-    echo "required case did not pass: $c"
-    missing=$((missing + 1))
+failed=0
+while read -r line; do
+  case="${line#FAIL \[*\] }"
+  case="${case% (*}"
+  if printf '%s\n' "${PENDING[@]}" | grep -qxF "$case"; then
+    echo "pending (not counted): $case"
+  else
+    echo "required case failed: $case"
+    failed=$((failed + 1))
   fi
+done < <(grep '^FAIL ' "$TEST_DIR/matrix.out")
+for p in "${PENDING[@]}"; do
+  grep -q "^PASS \[[a-z]*\] $p\$" "$TEST_DIR/matrix.out" && echo "now passing, remove from PENDING: $p"
 done
-echo "matrix totals: $(tail -n 1 "$TEST_DIR/matrix.out")"
-[ $missing -eq 0 ] || fail "$missing required matrix cases failed"
-ok "all ${#REQUIRED[@]} required matrix cases pass"
+echo "matrix totals (${GROUPS[*]}): $(tail -n 1 "$TEST_DIR/matrix.out")"
+[ $failed -eq 0 ] || fail "$failed matrix cases failed"
+ok "matrix groups ${GROUPS[*]} pass"
