@@ -133,8 +133,12 @@ void FieldSet::collectMetadata(FieldSet& set, const json::object& meta) {
 }
 
 FieldSet FieldSet::of(const json::value& obj, const PatchSchema* schema) {
+  return obj.is_object() ? of(obj.get_object(), schema) : FieldSet();
+}
+
+FieldSet FieldSet::of(const json::object& obj, const PatchSchema* schema) {
   FieldSet s;
-  if (obj.is_object()) collectObject(s, obj.get_object(), schema, true);
+  collectObject(s, obj, schema, true);
   return s;
 }
 
@@ -231,6 +235,126 @@ FieldSet FieldSet::changedBetween(const json::value* a, const json::value* b) co
     if (!changed.empty()) r.children_[k] = std::move(changed);
   }
   return r;
+}
+
+FieldSet FieldSet::changedBetween(const json::object* a, const json::object* b) const {
+  FieldSet r;
+  for (const auto& [k, c] : children_) {
+    std::string_view field = std::string_view(k).substr(2);  // root children are all "f:" fields
+    const json::value* x = a ? a->if_contains(field) : nullptr;
+    const json::value* y = b ? b->if_contains(field) : nullptr;
+    FieldSet changed = c.changedBetween(x, y);
+    if (!changed.empty()) r.children_[k] = std::move(changed);
+  }
+  return r;
+}
+
+// ---- diff ----
+
+namespace {
+const PatchSchema* metadataSchema(const PatchSchema* schema) {
+  const auto* f = fieldOf(schema, "metadata");
+  return f ? f->schema.get() : nullptr;
+}
+}  // namespace
+
+void FieldSet::diff(const json::object* before, const json::object& now, const PatchSchema* schema, FieldSet& changed,
+                    FieldSet& removed) {
+  if (!before) {
+    changed = of(now, schema);
+    return;
+  }
+  for (const auto& [k, v] : now) {
+    if (k == "apiVersion" || k == "kind") continue;
+    const json::value* b = before->if_contains(k);
+    std::string key = "f:" + std::string(k);
+    if (k == "metadata" && v.is_object()) {
+      FieldSet c, r;
+      if (b && b->is_object()) {
+        diffObjects(b->get_object(), v.get_object(), metadataSchema(schema), c, r, true);
+      } else {
+        collectMetadata(c, v.get_object());
+      }
+      if (!c.empty()) changed.children_[key] = std::move(c);
+      if (!r.empty()) removed.children_[key] = std::move(r);
+      continue;
+    }
+    FieldSet c, r;
+    diffValues(b, v, fieldOf(schema, k), schema, c, r);
+    if (!c.empty()) changed.children_[key] = std::move(c);
+    if (!r.empty()) removed.children_[key] = std::move(r);
+  }
+  FieldSet whole = of(*before, schema);
+  for (const auto& [k, _] : *before) {
+    if (k == "apiVersion" || k == "kind" || now.contains(k)) continue;
+    std::string key = "f:" + std::string(k);
+    if (auto it = whole.children_.find(key); it != whole.children_.end()) removed.children_[key] = it->second;
+  }
+}
+
+void FieldSet::diffObjects(const json::object& before, const json::object& now, const PatchSchema* schema,
+                           FieldSet& changed, FieldSet& removed, bool metadata) {
+  for (const auto& [k, v] : now) {
+    if (metadata && serverOwnedMetadata(k)) continue;
+    std::string key = "f:" + std::string(k);
+    const json::value* b = before.if_contains(k);
+    FieldSet c, r;
+    if (metadata && (k == "finalizers" || k == "ownerReferences" || k == "labels" || k == "annotations")) {
+      // Compare these as the sets collectMetadata makes of them.
+      json::object one{{k, v}}, was;
+      if (b) was[k] = *b;
+      FieldSet now1, before1;
+      collectMetadata(now1, one);
+      collectMetadata(before1, was);
+      auto nowSet = now1.children_[key];
+      auto beforeSet = before1.children_[key];
+      c = nowSet.changedBetween(b, &v);
+      r = beforeSet.minus(nowSet);
+    } else {
+      diffValues(b, v, fieldOf(schema, k), schema, c, r);
+    }
+    if (!c.empty()) changed.children_[key] = std::move(c);
+    if (!r.empty()) removed.children_[key] = std::move(r);
+  }
+  for (const auto& [k, v] : before) {
+    if ((metadata && serverOwnedMetadata(k)) || now.contains(k)) continue;
+    FieldSet gone;
+    if (metadata) {
+      json::object one{{k, v}};
+      collectMetadata(gone, one);
+      if (auto it = gone.children_.find("f:" + std::string(k)); it != gone.children_.end()) removed.children_[it->first] = it->second;
+    } else {
+      collect(gone, v, fieldOf(schema, k) ? fieldOf(schema, k)->schema.get() : nullptr);
+      removed.children_["f:" + std::string(k)] = std::move(gone);
+    }
+  }
+}
+
+void FieldSet::diffValues(const json::value* before, const json::value& now, const PatchSchema::Field* field,
+                          const PatchSchema* schema, FieldSet& changed, FieldSet& removed) {
+  const PatchSchema* childSchema = field ? field->schema.get() : nullptr;
+  if (before && *before == now) return;  // the common case for most of an object: nothing to do
+  if (now.is_object() && !now.get_object().empty() && before && before->is_object() && !before->get_object().empty()) {
+    diffObjects(before->get_object(), now.get_object(), childSchema, changed, removed, false);
+    return;
+  }
+  // Lists merged by key or as sets compare element by element, as their field sets do.
+  if (now.is_array() && field && field->mergeList) {
+    json::object wrapNow{{"x", now}}, wrapBefore;
+    if (before) wrapBefore["x"] = *before;
+    PatchSchema holder;
+    holder.fields.emplace("x", *field);
+    FieldSet nowSet, beforeSet;
+    collectObject(nowSet, wrapNow, &holder, false);
+    collectObject(beforeSet, wrapBefore, &holder, false);
+    const FieldSet& n = nowSet.children_["f:x"];
+    changed = n.changedBetween(before, &now);
+    removed = beforeSet.children_["f:x"].minus(n);
+    return;
+  }
+  // A scalar, an atomic list, or an object appearing or becoming empty: the field changed.
+  collect(changed, now, childSchema);
+  if (before && now.is_object() && now.get_object().empty()) collect(removed, *before, childSchema);
 }
 
 // ---- managedFields entries ----
@@ -348,11 +472,8 @@ void recordUpdate(json::object& obj, const json::object* old, const std::string&
   // managedFields the client sent replace the stored ones; otherwise the stored ones carry over.
   const json::array* sent = arrayAt(obj, {"metadata", "managedFields"});
   std::vector<ManagedEntry> entries = sent && !sent->empty() ? readManaged(obj) : old ? readManaged(*old) : std::vector<ManagedEntry>{};
-  json::value before = old ? json::value(withoutManagedFields(*old)) : json::value(nullptr);
-  json::value after = withoutManagedFields(obj);
-  FieldSet afterSet = FieldSet::of(after, schema);
-  FieldSet changed = afterSet.changedBetween(old ? &before : nullptr, &after);
-  FieldSet removed = old ? FieldSet::of(before, schema).minus(afterSet) : FieldSet();
+  FieldSet changed, removed;
+  FieldSet::diff(old, obj, schema, changed, removed);
   if (changed.empty() && removed.empty() && !(sent && !sent->empty())) {
     // Nothing changed: keep managedFields exactly as stored (a no-op stays a no-op).
     if (old) {

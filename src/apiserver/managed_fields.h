@@ -25,6 +25,7 @@ class FieldSet {
   // The fields an object sets, using `schema` to tell keyed and set lists
   // from atomic ones. Server-owned metadata is left out.
   static FieldSet of(const json::value& obj, const PatchSchema* schema);
+  static FieldSet of(const json::object& obj, const PatchSchema* schema);
   static FieldSet fromFieldsV1(const json::value& v);
   json::value toFieldsV1() const;
 
@@ -40,11 +41,22 @@ class FieldSet {
   // The part of this set whose values differ between `a` and `b` (either
   // may be null: absent).
   FieldSet changedBetween(const json::value* a, const json::value* b) const;
+  // The same for two whole objects (either may be null).
+  FieldSet changedBetween(const json::object* a, const json::object* b) const;
+
+  // The fields `now` sets differently from `before` (or that `before` lacks),
+  // and the fields `before` set that `now` lacks, in one walk over both.
+  static void diff(const json::object* before, const json::object& now, const PatchSchema* schema, FieldSet& changed,
+                   FieldSet& removed);
 
  private:
   static void collect(FieldSet& set, const json::value& v, const PatchSchema* schema);
   static void collectObject(FieldSet& set, const json::object& o, const PatchSchema* schema, bool root);
   static void collectMetadata(FieldSet& set, const json::object& meta);
+  static void diffValues(const json::value* before, const json::value& now, const PatchSchema::Field* field,
+                         const PatchSchema* schema, FieldSet& changed, FieldSet& removed);
+  static void diffObjects(const json::object& before, const json::object& now, const PatchSchema* schema,
+                          FieldSet& changed, FieldSet& removed, bool metadata);
   bool isLeaf() const { return member_ && children_.empty(); }
 
   bool member_ = false;

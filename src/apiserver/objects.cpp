@@ -234,14 +234,18 @@ Status prepareForUpdate(const api::Resource& r, json::object& obj, const json::o
   obj["apiVersion"] = r.groupVersion();
   obj["kind"] = r.kind;
   if (subresource == "status") {
-    // The status endpoint changes status only.
-    json::value status = obj.contains("status") ? obj["status"] : json::value(nullptr);
-    json::value rv = obj.contains("metadata") ? json::value(stringAt(obj, {"metadata", "resourceVersion"})) : "";
-    obj = old;
-    if (status.is_null())
-      obj.erase("status");
-    else
-      obj["status"] = std::move(status);
+    // The status endpoint changes status only: everything else is put back
+    // as it was (compared first: after a status patch it usually is).
+    std::string rv(stringAt(obj, {"metadata", "resourceVersion"}));
+    for (const auto& [k, v] : old) {
+      if (k == "status") continue;
+      const json::value* now = obj.if_contains(k);
+      if (!now || *now != v) obj[k] = v;
+    }
+    std::vector<std::string> extra;
+    for (const auto& [k, _] : obj)
+      if (k != "status" && !old.contains(k)) extra.emplace_back(k);
+    for (const auto& k : extra) obj.erase(k);
     ensureObject(obj, "metadata")["resourceVersion"] = rv;
     return {};
   }

@@ -146,9 +146,8 @@ Status Rest::ensure(const api::Resource& r, json::object obj, bool replace) {
   RequestInfo info;
   info.ns = ns;
   info.name = name;
-  auto e = guaranteedUpdate(r, info, false, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
+  auto e = guaranteedUpdate(r, info, false, true, [&](const store::EntryPtr&, const json::object& old) -> Result<json::object> {
     json::object updated = obj;
-    auto old = parseEntry(cur);
     if (auto st = prepareForUpdate(r, updated, old, ""); !st) return st.error();
     return updated;
   });
@@ -417,7 +416,7 @@ Status Rest::finishObject(const api::Resource& r, json::object& obj, WriteReques
   if (r.custom) {
     if (auto st = validateCustomObject(r, obj, &unknown); !st) return st;
   } else if (const auto* msg = api::types::TypeRegistry::builtin().kind(r.group, r.version, r.kind)) {
-    auto normalized = api::types::normalizeObject(obj, *msg, &unknown);
+    auto normalized = api::types::normalizeObject(std::move(obj), *msg, &unknown);
     if (!normalized) {
       return Error::badRequest(fmt::format("{} in version \"{}\" cannot be handled as a {}: {}", r.kind, r.version,
                                            r.kind, normalized.error().message));
@@ -438,8 +437,8 @@ Status Rest::finishObject(const api::Resource& r, json::object& obj, WriteReques
   return {};
 }
 
-Result<store::EntryPtr> Rest::commitUpdate(const api::Resource& r, const store::EntryPtr& cur, json::object obj,
-                                           bool dry) {
+Result<store::EntryPtr> Rest::commitUpdate(const api::Resource& r, const store::EntryPtr& cur,
+                                           const json::object& old, json::object obj, bool dry) {
   auto& meta = ensureObject(obj, "metadata");
   // Removing the last finalizer of an object whose deletion is due deletes it.
   const json::value* fin = meta.if_contains("finalizers");
@@ -447,7 +446,6 @@ Result<store::EntryPtr> Rest::commitUpdate(const api::Resource& r, const store::
   // A namespace also waits for spec.finalizers (emptied through /finalize).
   const json::value* specFin = r.group.empty() && r.plural == "namespaces" ? findPath(obj, {"spec", "finalizers"}) : nullptr;
   if (specFin && specFin->is_array() && !specFin->get_array().empty()) noFinalizers = false;
-  auto old = parseEntry(cur);
   const auto* oldMeta = objectAt(old, {"metadata"});
   if (noFinalizers && oldMeta && oldMeta->contains("deletionTimestamp")) {
     const json::value* grace = oldMeta->if_contains("deletionGracePeriodSeconds");
@@ -469,9 +467,10 @@ Result<store::EntryPtr> Rest::guaranteedUpdate(const api::Resource& r, const Req
   for (int attempt = 0; attempt < kConflictRetries; ++attempt) {
     auto cur = store_.get(r.storageName(), info.ns, info.name);
     if (!cur) return notFound(r, info.name);
-    auto obj = mutate(cur);
+    json::object old = parseEntry(cur);
+    auto obj = mutate(cur, old);
     if (!obj) return obj.error();
-    auto e = commitUpdate(r, cur, std::move(*obj), dry);
+    auto e = commitUpdate(r, cur, old, std::move(*obj), dry);
     if (!e && e.error().reason == "Conflict" && retryConflicts) continue;  // raced with another writer
     return e;
   }
@@ -506,10 +505,9 @@ net::Response Rest::update(const net::Request& req, const Target& t) {
     if (!e) return fail(e.error(), r, info.name);
     return withWarnings(objectResponse(req, r, 201, *e, clock_.now()), *w);
   }
-  auto e = guaranteedUpdate(r, info, w->dryRun, !wantRev, [&](const store::EntryPtr& cur) -> Result<json::object> {
+  auto e = guaranteedUpdate(r, info, w->dryRun, !wantRev, [&](const store::EntryPtr& cur, const json::object& old) -> Result<json::object> {
     if (wantRev && *wantRev != cur->rev) return modified(r, info.name);
     json::object obj = *body;
-    auto old = parseEntry(cur);
     if (auto st = prepareForUpdate(r, obj, old, info.subresource); !st) return st.error();
     if (auto st = validateObject(r, obj, &old); !st) return st.error();
     if (auto st = finishObject(r, obj, *w); !st) return st.error();
@@ -529,9 +527,8 @@ net::Response Rest::patch(const net::Request& req, const Target& t) {
   if (ct.substr(0, ct.find(';')) == "application/apply-patch+yaml") return apply(req, t, *w);
   auto patch = readPatch(req);
   if (!patch) return errorResponse(patch.error());
-  auto e = guaranteedUpdate(r, info, w->dryRun, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
-    json::value doc = parseEntry(cur);
-    auto patched = applyPatch(*patch, doc, r.patchSchema.get());
+  auto e = guaranteedUpdate(r, info, w->dryRun, true, [&](const store::EntryPtr& cur, const json::object& old) -> Result<json::object> {
+    auto patched = applyPatch(*patch, old, r.patchSchema.get());
     if (!patched) return patched.error();
     json::object obj = std::move(*patched);
     // A resourceVersion written by the patch is a precondition.
@@ -539,7 +536,6 @@ net::Response Rest::patch(const net::Request& req, const Target& t) {
     if (!rvText.empty() && rvText != std::to_string(cur->rev)) return modified(r, info.name);
     if (std::string_view name = stringAt(obj, {"metadata", "name"}); name != info.name)
       return nameMismatch(name, info.name);
-    const auto& old = doc.as_object();
     if (auto st = prepareForUpdate(r, obj, old, info.subresource); !st) return st.error();
     if (auto st = validateObject(r, obj, &old); !st) return st.error();
     if (auto st = finishObject(r, obj, *w); !st) return st.error();
@@ -575,8 +571,7 @@ net::Response Rest::apply(const net::Request& req, const Target& t, WriteRequest
     if (!e) return fail(e.error(), r, info.name);
     return withWarnings(objectResponse(req, r, 201, *e, clock_.now()), w);
   }
-  auto e = guaranteedUpdate(r, info, w.dryRun, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
-    auto old = parseEntry(cur);
+  auto e = guaranteedUpdate(r, info, w.dryRun, true, [&](const store::EntryPtr&, const json::object& old) -> Result<json::object> {
     auto merged = serverSideApply(old, *body, ar, r.patchSchema.get(), clock_.now());
     if (!merged) return merged.error();
     if (auto st = prepareForUpdate(r, *merged, old, info.subresource); !st) return st.error();

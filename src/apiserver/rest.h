@@ -69,12 +69,13 @@ class Rest {
   // Stores `obj` as the new state of `cur` (update semantics already
   // applied): a no-op when nothing changed, a deletion when the update
   // removed the last finalizer of an object being deleted.
-  Result<store::EntryPtr> commitUpdate(const api::Resource& r, const store::EntryPtr& cur, json::object obj,
-                                       bool dryRun);
+  Result<store::EntryPtr> commitUpdate(const api::Resource& r, const store::EntryPtr& cur, const json::object& old,
+                                       json::object obj, bool dryRun);
   // Reads the current object, lets `mutate` compute its new state (update
   // semantics applied), and commits it; when `retryConflicts`, a write
   // that lost a race with another writer starts over (kube's GuaranteedUpdate).
-  using Mutator = std::function<Result<json::object>(const store::EntryPtr& current)>;
+  // `old` is `current` parsed (once, by guaranteedUpdate).
+  using Mutator = std::function<Result<json::object>(const store::EntryPtr& current, const json::object& old)>;
   Result<store::EntryPtr> guaranteedUpdate(const api::Resource& r, const RequestInfo& info, bool dryRun,
                                            bool retryConflicts, const Mutator& mutate);
   // Creates through the full write path; `w.manager` (when not empty) is

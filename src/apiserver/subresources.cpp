@@ -28,8 +28,8 @@ net::Response Rest::bind(const net::Request& req, const Target& t) {
                     "Binding \"{}\" is invalid: target.kind: Unsupported value: \"{}\": supported values: \"Node\"",
                     info.name, kind)),
                 r, info.name);
-  auto e = guaranteedUpdate(r, info, *dry, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
-    json::object pod = parseEntry(cur);
+  auto e = guaranteedUpdate(r, info, *dry, true, [&](const store::EntryPtr&, const json::object& old) -> Result<json::object> {
+    json::object pod = old;
     auto refuse = [&](std::string why) {
       return Error::conflict(fmt::format("Operation cannot be fulfilled on pods/binding \"{}\": {}", info.name, why));
     };
@@ -118,8 +118,8 @@ net::Response Rest::scale(const net::Request& req, const Target& t) {
     if (!patch) return errorResponse(patch.error());
     newScale = [&](const json::object& current) { return applyPatch(*patch, current, nullptr); };
   }
-  auto e = guaranteedUpdate(r, info, *dry, info.verb != "update", [&](const store::EntryPtr& cur) -> Result<json::object> {
-    json::object obj = parseEntry(cur);
+  auto e = guaranteedUpdate(r, info, *dry, info.verb != "update", [&](const store::EntryPtr& cur, const json::object& old) -> Result<json::object> {
+    json::object obj = old;
     auto s = newScale(scaleOf(obj));
     if (!s) return s.error();
     std::string_view rv = stringAt(*s, {"metadata", "resourceVersion"});
@@ -131,7 +131,6 @@ net::Response Rest::scale(const net::Request& req, const Target& t) {
                                         info.name, replicas ? std::to_string(*replicas) : "null"));
     }
     ensureObject(obj, "spec")["replicas"] = *replicas;
-    auto old = parseEntry(cur);
     if (auto st = prepareForUpdate(r, obj, old, ""); !st) return st.error();
     if (auto st = validateObject(r, obj, &old); !st) return st.error();
     return obj;
@@ -223,8 +222,8 @@ net::Response Rest::finalize(const net::Request& req, const Target& t) {
   if (!body) return errorResponse(body.error());
   if (auto n = stringAt(*body, {"metadata", "name"}); n != info.name) return errorResponse(nameMismatch(n, info.name));
   // Only spec.finalizers changes; a terminating namespace with no finalizers left goes away.
-  auto e = guaranteedUpdate(r, info, *dry, true, [&](const store::EntryPtr& cur) -> Result<json::object> {
-    json::object ns = parseEntry(cur);
+  auto e = guaranteedUpdate(r, info, *dry, true, [&](const store::EntryPtr&, const json::object& old) -> Result<json::object> {
+    json::object ns = old;
     json::value finalizers = json::array();
     if (const auto* f = findPath(*body, {"spec", "finalizers"}); f && f->is_array()) finalizers = *f;
     ensureObject(ns, "spec")["finalizers"] = finalizers;

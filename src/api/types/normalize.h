@@ -21,7 +21,7 @@ namespace kwok::api::types {
 // (".spec.foo"). A value of the wrong type is a 400 BadRequest worded like
 // Go's decoder ("json: cannot unmarshal string into Go struct field
 // PodSpec.spec.containers.ports.containerPort of type int32").
-Result<json::object> normalizeObject(const json::object& obj, const Message& msg,
-                                     std::vector<std::string>* unknownFields);
+// Consumes `obj` (pass a copy, or std::move it).
+Result<json::object> normalizeObject(json::object obj, const Message& msg, std::vector<std::string>* unknownFields);
 
 }  // namespace kwok::api::types
