@@ -42,9 +42,10 @@ Result<std::unique_ptr<RestClient>> RestClient::create(const ClientConfig& confi
 }
 
 Result<json::value> RestClient::call(std::string_view method, const std::string& path, std::string_view contentType,
-                                     const json::value* body) {
+                                     const json::value* body, const CallOptions& options) {
   net::Headers headers{{"Accept", "application/json"}};
   if (!config_.token.empty()) headers.emplace_back("Authorization", "Bearer " + config_.token);
+  if (!options.impersonateUser.empty()) headers.emplace_back("Impersonate-User", options.impersonateUser);
   std::string payload;
   if (body && !body->is_null()) {
     payload = toJson(*body);
@@ -59,23 +60,26 @@ Result<json::value> RestClient::call(std::string_view method, const std::string&
 
 Result<json::value> RestClient::get(const std::string& path) { return call("GET", path, {}, nullptr); }
 
-Result<json::value> RestClient::post(const std::string& path, const json::value& body) {
-  return call("POST", path, "application/json", &body);
+Result<json::value> RestClient::post(const std::string& path, const json::value& body, const CallOptions& options) {
+  return call("POST", path, "application/json", &body, options);
 }
 
 Result<json::value> RestClient::put(const std::string& path, const json::value& body) {
   return call("PUT", path, "application/json", &body);
 }
 
-Result<json::value> RestClient::patch(const std::string& path, PatchType type, const json::value& body) {
-  std::string_view ct = type == PatchType::Json    ? "application/json-patch+json"
-                        : type == PatchType::Merge ? "application/merge-patch+json"
-                                                   : "application/strategic-merge-patch+json";
-  return call("PATCH", path, ct, &body);
+Result<json::value> RestClient::patch(const std::string& path, PatchType type, const json::value& body,
+                                      const CallOptions& options) {
+  std::string_view ct = type == PatchType::Json        ? "application/json-patch+json"
+                        : type == PatchType::Merge     ? "application/merge-patch+json"
+                        : type == PatchType::Strategic ? "application/strategic-merge-patch+json"
+                                                       : "application/apply-patch+yaml";
+  return call("PATCH", path, ct, &body, options);
 }
 
-Result<json::value> RestClient::del(const std::string& path, const json::value& options) {
-  return call("DELETE", path, "application/json", &options);
+Result<json::value> RestClient::del(const std::string& path, const json::value& deleteOptions,
+                                    const CallOptions& options) {
+  return call("DELETE", path, "application/json", &deleteOptions, options);
 }
 
 Status RestClient::watch(const std::string& path, const std::function<bool(WatchEvent&&)>& onEvent,

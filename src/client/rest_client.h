@@ -14,7 +14,16 @@
 
 namespace kwok::client {
 
-enum class PatchType { Json, Merge, Strategic };
+// Apply is server-side apply (application/apply-patch+yaml; JSON is YAML),
+// which needs ?fieldManager= in the path.
+enum class PatchType { Json, Merge, Strategic, Apply };
+
+// Per-request options.
+struct CallOptions {
+  // Sent as Impersonate-User: the server acts as this user if the caller
+  // may impersonate it.
+  std::string impersonateUser;
+};
 
 struct WatchEvent {
   std::string type;  // ADDED, MODIFIED, DELETED, BOOKMARK, ERROR
@@ -28,10 +37,12 @@ class RestClient {
   // `path` is the URL path with query, e.g. "/api/v1/nodes?labelSelector=a%3Db".
   // Non-2xx answers become errors carrying the Status' code, reason and message.
   Result<json::value> get(const std::string& path);
-  Result<json::value> post(const std::string& path, const json::value& body);
+  Result<json::value> post(const std::string& path, const json::value& body, const CallOptions& call = {});
   Result<json::value> put(const std::string& path, const json::value& body);
-  Result<json::value> patch(const std::string& path, PatchType type, const json::value& body);
-  Result<json::value> del(const std::string& path, const json::value& options = nullptr);
+  Result<json::value> patch(const std::string& path, PatchType type, const json::value& body,
+                            const CallOptions& call = {});
+  Result<json::value> del(const std::string& path, const json::value& options = nullptr,
+                          const CallOptions& call = {});
 
   // Streams a watch until it ends, `onEvent` returns false, or `cancel`
   // fires. Returns an error if the stream could not be started or broke.
@@ -44,7 +55,7 @@ class RestClient {
   RestClient(ClientConfig config, std::unique_ptr<net::HttpClient> http)
       : config_(std::move(config)), http_(std::move(http)) {}
   Result<json::value> call(std::string_view method, const std::string& path, std::string_view contentType,
-                           const json::value* body);
+                           const json::value* body, const CallOptions& options = {});
 
   ClientConfig config_;
   std::unique_ptr<net::HttpClient> http_;

@@ -3,6 +3,7 @@
 // is one; the workload controllers (Deployment, Job, GC, ...) join it.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,6 +32,17 @@ struct ControllerContext {
   const Clock& clock;
   // --scheduler-name: the spec.schedulerName the scheduler serves.
   std::string schedulerName = "default-scheduler";
+  // The PEM of --root-ca-file, which root-ca-cert-publisher publishes
+  // (empty: nothing is published).
+  std::string rootCaPem;
+  // --terminated-pod-gc-threshold (<= 0: terminated pods are kept).
+  int terminatedPodGcThreshold = 12500;
+  // --node-monitor-grace-period, --node-startup-grace-period,
+  // --node-monitor-period and --node-eviction-rate (nodes per second).
+  std::chrono::milliseconds nodeMonitorGracePeriod = std::chrono::seconds(50);
+  std::chrono::milliseconds nodeStartupGracePeriod = std::chrono::seconds(60);
+  std::chrono::milliseconds nodeMonitorPeriod = std::chrono::seconds(5);
+  double nodeEvictionRate = 0.1;
 };
 
 // A controller the manager can run.

@@ -7,6 +7,15 @@
 #include <set>
 
 #include "controllers/scheduler/scheduler.h"
+#include "controllers/deployment/deployment_controller.h"
+#include "controllers/replicaset/replica_set_controller.h"
+#include "controllers/endpoints/endpoints_controller.h"
+#include "controllers/endpoints/endpointslice_controller.h"
+#include "controllers/garbagecollector/garbage_collector.h"
+#include "controllers/namespace/namespace_controller.h"
+#include "controllers/nodelifecycle/node_lifecycle_controller.h"
+#include "controllers/podgc/pod_gc.h"
+#include "controllers/serviceaccount/serviceaccount.h"
 
 namespace kwok::controllers {
 
@@ -18,6 +27,48 @@ std::vector<ControllerDescriptor> builtinControllers() {
          opts.schedulerName = ctx.schedulerName;
          return std::make_unique<scheduler::Scheduler>(ctx.client, ctx.clock, std::move(opts));
        }},
+      {"replicaset", true,
+       [](const ControllerContext& ctx) {
+         return std::make_unique<replicaset::ReplicaSetController>(ctx.client, ctx.clock,
+                                                                   replicaset::ReplicaSetKind::replicaSet());
+       }},
+      {"replicationcontroller", true,
+       [](const ControllerContext& ctx) {
+         return std::make_unique<replicaset::ReplicaSetController>(
+             ctx.client, ctx.clock, replicaset::ReplicaSetKind::replicationController());
+       }},
+      {"deployment", true,
+       [](const ControllerContext& ctx) {
+         return std::make_unique<deployment::DeploymentController>(ctx.client, ctx.clock);
+       }},
+      {"garbagecollector", true,
+       [](const ControllerContext& ctx) { return std::make_unique<garbagecollector::GarbageCollector>(ctx.client); }},
+      {"namespace", true,
+       [](const ControllerContext& ctx) {
+         return std::make_unique<namespace_::NamespaceController>(ctx.client, ctx.clock);
+       }},
+      {"podgc", true,
+       [](const ControllerContext& ctx) {
+         podgc::PodGcOptions opts;
+         opts.terminatedPodThreshold = ctx.terminatedPodGcThreshold;
+         return std::make_unique<podgc::PodGc>(ctx.client, ctx.clock, opts);
+       }},
+      {"nodelifecycle", true,
+       [](const ControllerContext& ctx) {
+         nodelifecycle::NodeLifecycleOptions opts;
+         opts.grace = {ctx.nodeMonitorGracePeriod, ctx.nodeStartupGracePeriod};
+         opts.monitorPeriod = ctx.nodeMonitorPeriod;
+         opts.rates.nodeEvictionRate = ctx.nodeEvictionRate;
+         return std::make_unique<nodelifecycle::NodeLifecycleController>(ctx.client, ctx.clock, opts);
+       }},
+      {"serviceaccount", true,
+       [](const ControllerContext& ctx) { return serviceaccount::makeServiceAccountController(ctx.client); }},
+      {"root-ca-cert-publisher", true,
+       [](const ControllerContext& ctx) { return serviceaccount::makeRootCaPublisher(ctx.client, ctx.rootCaPem); }},
+      {"endpoints", true,
+       [](const ControllerContext& ctx) { return std::make_unique<endpoints::EndpointsController>(ctx.client); }},
+      {"endpointslice", true,
+       [](const ControllerContext& ctx) { return std::make_unique<endpoints::EndpointSliceController>(ctx.client); }},
   };
 }
 

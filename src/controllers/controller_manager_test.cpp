@@ -49,8 +49,12 @@ TEST(SelectControllers, FollowsKubeControllerManagerFlags) {
   EXPECT_EQ(bad.error().message, "\"nope\" is not in the list of known controllers");
 }
 
-TEST(SelectControllers, TheSchedulerIsOnByDefault) {
-  EXPECT_EQ(*selectControllers({"*"}, builtinControllers()), std::vector<std::string>{"scheduler"});
+TEST(SelectControllers, AllBuiltinsAreOnByDefaultInStartOrder) {
+  EXPECT_EQ(*selectControllers({"*"}, builtinControllers()),
+            (std::vector<std::string>{"scheduler", "replicaset", "replicationcontroller", "deployment",
+                                      "garbagecollector", "namespace", "podgc", "nodelifecycle", "serviceaccount",
+                                      "root-ca-cert-publisher", "endpoints", "endpointslice"}));
+  EXPECT_EQ((*selectControllers({"*", "-scheduler"}, builtinControllers())).front(), "replicaset");
 }
 
 TEST(ControllerManager, StartsInOrderStopsInReverse) {

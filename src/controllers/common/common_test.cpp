@@ -1,0 +1,234 @@
+// Unit tests of the helpers shared by pod-owning controllers.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "controllers/common/controller_ref.h"
+#include "controllers/common/event_sink.h"
+#include "controllers/common/expectations.h"
+#include "controllers/common/label_set.h"
+#include "controllers/common/pod_index.h"
+#include "controllers/common/pod_info.h"
+#include "controllers/common/pod_template.h"
+#include "controllers/common/resource_version.h"
+#include "controllers/common/slow_start.h"
+
+namespace kwok::controllers::common {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ManualClock final : public Clock {
+ public:
+  SystemTime now() const override {
+    std::lock_guard lk(mu_);
+    return now_;
+  }
+  void advance(std::chrono::milliseconds d) {
+    std::lock_guard lk(mu_);
+    now_ += d;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  SystemTime now_ = *parseTime("2024-01-01T00:00:00Z");
+};
+
+json::value parse(std::string_view text) {
+  auto v = parseJson(text);
+  EXPECT_TRUE(v.ok()) << text;
+  return v.ok() ? *v : json::value();
+}
+
+TEST(LabelSet, MatchesSelectorsAndSubsets) {
+  auto raw = parse(R"({"app":"web","tier":"front","n":3})");
+  auto labels = LabelSet::fromObject(&raw.as_object());
+  EXPECT_EQ(labels.get("app"), std::optional<std::string_view>("web"));
+  EXPECT_EQ(labels.get("n"), std::nullopt);  // not a string
+  EXPECT_TRUE(labels.matches(*LabelSelector::parse("app=web,tier in (front,back)")));
+  EXPECT_FALSE(labels.matches(*LabelSelector::parse("app=web,!tier")));
+  auto front = parse(R"({"tier":"front"})"), back = parse(R"({"tier":"back"})");
+  EXPECT_TRUE(labels.containsAll(LabelSet::fromObject(&front.as_object())));
+  EXPECT_FALSE(labels.containsAll(LabelSet::fromObject(&back.as_object())));
+  EXPECT_TRUE(labels.containsAll(LabelSet()));
+}
+
+TEST(ControllerRef, FindsTheControllerAndBuildsPatches) {
+  auto obj = parse(R"({"metadata":{"ownerReferences":[
+      {"apiVersion":"v1","kind":"ConfigMap","name":"x","uid":"1"},
+      {"apiVersion":"apps/v1","kind":"ReplicaSet","name":"rs","uid":"2","controller":true}]}})");
+  auto ref = controllerOf(obj);
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->uid, "2");
+  EXPECT_TRUE(refersToKind(*ref, "apps/v1", "ReplicaSet"));
+  EXPECT_TRUE(refersToKind(*ref, "apps/v1beta2", "ReplicaSet"));
+  EXPECT_FALSE(refersToKind(*ref, "v1", "ReplicaSet"));
+  EXPECT_FALSE(controllerOf(parse(R"({"metadata":{}})")));
+
+  EXPECT_EQ(toJson(adoptPatch(*ref, "pod-uid")),
+            R"({"metadata":{"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"rs","uid":"2",)"
+            R"("controller":true,"blockOwnerDeletion":true}],"uid":"pod-uid"}})");
+  EXPECT_EQ(toJson(releasePatch("2", "pod-uid")),
+            R"({"metadata":{"ownerReferences":[{"$patch":"delete","uid":"2"}],"uid":"pod-uid"}})");
+}
+
+TEST(PodInfo, ProjectsWhatControllersJudgeBy) {
+  auto pod = PodInfo::fromObject(parse(R"({
+    "metadata":{"name":"p","namespace":"ns","uid":"u","resourceVersion":"7","creationTimestamp":"2024-01-01T00:00:00Z",
+                "labels":{"app":"web"},"annotations":{"controller.kubernetes.io/pod-deletion-cost":"-5"},
+                "ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"rs","uid":"r","controller":true}]},
+    "spec":{"nodeName":"n1"},
+    "status":{"phase":"Running","conditions":[{"type":"Ready","status":"True","lastTransitionTime":"2024-01-01T00:00:10Z"}],
+              "containerStatuses":[{"restartCount":2},{"restartCount":5}]}})"));
+  EXPECT_EQ(pod.key(), "ns/p");
+  EXPECT_EQ(pod.phase, PodPhase::Running);
+  EXPECT_TRUE(pod.readiness.ready);
+  EXPECT_EQ(pod.restarts, 5);
+  EXPECT_EQ(pod.deletionCost, -5);
+  EXPECT_EQ(pod.nodeName, "n1");
+  ASSERT_TRUE(pod.controller);
+  EXPECT_TRUE(pod.active());
+
+  auto readySince = *parseTime("2024-01-01T00:00:10Z");
+  EXPECT_TRUE(isAvailable(pod.readiness, 0, readySince));
+  EXPECT_FALSE(isAvailable(pod.readiness, 5, readySince + 5s));  // strictly more than minReadySeconds
+  EXPECT_TRUE(isAvailable(pod.readiness, 5, readySince + 5s + 1ms));
+  EXPECT_EQ(availableFrom(pod.readiness, 5), readySince + 5s);
+  EXPECT_FALSE(isAvailable(Readiness{}, 0, readySince));
+
+  auto finished = PodInfo::fromObject(parse(R"({"metadata":{"name":"q","deletionTimestamp":"2024-01-01T00:00:00Z"}})"));
+  EXPECT_FALSE(finished.active());
+}
+
+TEST(PodIndex, FilesPodsByControllerOrNamespace) {
+  auto make = [](std::string name, std::string owner) {
+    PodInfo p;
+    p.ns = "ns";
+    p.name = std::move(name);
+    if (!owner.empty()) p.controller = OwnerRef{"apps/v1", "ReplicaSet", "rs", owner};
+    return p;
+  };
+  PodIndex index;
+  EXPECT_FALSE(index.upsert(make("a", "r1")));
+  index.upsert(make("b", ""));
+  auto names = [&](auto visit) {
+    std::set<std::string> out;
+    visit([&](const PodInfo& p) { out.insert(p.name); });
+    return out;
+  };
+  EXPECT_EQ(names([&](auto f) { index.forEachOwnedBy("r1", f); }), std::set<std::string>{"a"});
+  EXPECT_EQ(names([&](auto f) { index.forEachOrphanIn("ns", f); }), std::set<std::string>{"b"});
+  // Adoption moves the pod between groups.
+  auto old = index.upsert(make("b", "r1"));
+  ASSERT_TRUE(old);
+  EXPECT_FALSE(old->controller);
+  EXPECT_EQ(names([&](auto f) { index.forEachOwnedBy("r1", f); }), (std::set<std::string>{"a", "b"}));
+  EXPECT_TRUE(names([&](auto f) { index.forEachOrphanIn("ns", f); }).empty());
+  EXPECT_TRUE(index.remove("ns/a"));
+  EXPECT_FALSE(index.remove("ns/a"));
+  EXPECT_EQ(index.size(), 1u);
+}
+
+TEST(Expectations, WaitForObservedCreatesAndTrackedDeletes) {
+  ManualClock clock;
+  Expectations exp(clock, 300s);
+  EXPECT_TRUE(exp.satisfied("ns/rs"));
+  exp.expectCreations("ns/rs", 2);
+  EXPECT_FALSE(exp.satisfied("ns/rs"));
+  exp.creationObserved("ns/rs");
+  EXPECT_FALSE(exp.satisfied("ns/rs"));
+  exp.creationObserved("ns/rs");
+  EXPECT_TRUE(exp.satisfied("ns/rs"));
+
+  exp.expectDeletions("ns/rs", {"ns/a", "ns/b"});
+  exp.deletionObserved("ns/rs", "ns/other");  // not one we deleted
+  exp.deletionObserved("ns/rs", "ns/a");
+  EXPECT_FALSE(exp.satisfied("ns/rs"));
+  exp.deletionObserved("ns/rs", "ns/a");  // seen twice, counts once
+  EXPECT_FALSE(exp.satisfied("ns/rs"));
+  exp.deletionObserved("ns/rs", "ns/b");
+  EXPECT_TRUE(exp.satisfied("ns/rs"));
+
+  // A lost event does not block the set for ever.
+  exp.expectCreations("ns/rs", 1);
+  clock.advance(301s);
+  EXPECT_TRUE(exp.satisfied("ns/rs"));
+  exp.expectCreations("ns/rs", 1);
+  exp.forget("ns/rs");
+  EXPECT_TRUE(exp.satisfied("ns/rs"));
+}
+
+TEST(EventRateLimiter, BurstThenOnePerRefill) {
+  EventRateLimiter limiter(3, 300s);
+  SystemTime t = *parseTime("2024-01-01T00:00:00Z");
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.allow("a", t));
+  EXPECT_FALSE(limiter.allow("a", t));
+  EXPECT_TRUE(limiter.allow("b", t));  // per object
+  EXPECT_FALSE(limiter.allow("a", t + 299s));
+  EXPECT_TRUE(limiter.allow("a", t + 301s));
+  EXPECT_FALSE(limiter.allow("a", t + 302s));
+}
+
+TEST(SlowStartBatch, DoublesWhileSucceedingAndStopsAtTheFirstFailingBatch) {
+  KeyedExecutor pool(4);
+  std::atomic<int> calls{0};
+  auto all = slowStartBatch(10, 1, pool, [&](int) -> Status {
+    ++calls;
+    return {};
+  });
+  EXPECT_EQ(all.succeeded, 10);
+  EXPECT_FALSE(all.error);
+  EXPECT_EQ(calls.load(), 10);
+
+  // Batches 1, 2, 4: the failure in the third batch (calls 3..6) ends it.
+  calls = 0;
+  auto failing = slowStartBatch(20, 1, pool, [&](int i) -> Status {
+    ++calls;
+    if (i == 4) return Error::internal("boom");
+    return {};
+  });
+  EXPECT_EQ(calls.load(), 7);
+  EXPECT_EQ(failing.succeeded, 6);
+  ASSERT_TRUE(failing.error);
+  EXPECT_EQ(failing.error->message, "boom");
+
+  // A systematic failure costs one call.
+  calls = 0;
+  auto broken = slowStartBatch(500, 1, pool, [&](int) -> Status {
+    ++calls;
+    return Error::badRequest("no");
+  });
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(broken.succeeded, 0);
+}
+
+TEST(PodTemplate, MakesOwnedPodsWithGenerateName) {
+  auto tmpl = parse(R"({"metadata":{"labels":{"app":"web"},"annotations":{"a":"b"}},
+                        "spec":{"containers":[{"name":"c","image":"nginx"}]}})");
+  auto pod = podFromTemplate(tmpl, OwnerRef{"apps/v1", "ReplicaSet", "web-abc", "u1"}, "ns");
+  ASSERT_TRUE(pod.ok());
+  EXPECT_EQ(stringAt(*pod, {"metadata", "generateName"}), "web-abc-");
+  EXPECT_EQ(stringAt(*pod, {"metadata", "namespace"}), "ns");
+  EXPECT_EQ(stringAt(*pod, {"metadata", "labels", "app"}), "web");
+  EXPECT_EQ(stringAt(*pod, {"metadata", "annotations", "a"}), "b");
+  EXPECT_EQ(toJson(*findPath(*pod, {"metadata", "ownerReferences"})),
+            R"([{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-abc","uid":"u1","controller":true,)"
+            R"("blockOwnerDeletion":true}])");
+  EXPECT_EQ(arrayAt(*pod, {"spec", "containers"})->size(), 1u);
+
+  auto unlabeled = podFromTemplate(parse(R"({"spec":{}})"), OwnerRef{"v1", "ReplicationController", "rc", "u"}, "ns");
+  ASSERT_FALSE(unlabeled.ok());
+  EXPECT_EQ(unlabeled.error().message, "unable to create pods, no labels");
+}
+
+TEST(ResourceVersion, OnlyLaterIntegersAreNewer) {
+  EXPECT_TRUE(isNewerVersion("11", "9"));
+  EXPECT_FALSE(isNewerVersion("9", "11"));
+  EXPECT_FALSE(isNewerVersion("9", "9"));
+  EXPECT_FALSE(isNewerVersion("abc", "9"));
+  EXPECT_FALSE(isNewerVersion("10", ""));
+}
+
+}  // namespace
+}  // namespace kwok::controllers::common
