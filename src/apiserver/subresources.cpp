@@ -77,19 +77,63 @@ std::string selectorText(const json::object& obj) {
   return parsed ? parsed->toString() : std::string();
 }
 
-json::object scaleOf(const json::object& obj) {
+// Where a resource keeps its replica counts: the built-in workloads use
+// spec.replicas and status.replicas; a CRD names its own paths.
+struct ScalePaths {
+  std::vector<std::string> spec{"spec", "replicas"}, status{"status", "replicas"}, selector;
+};
+
+std::vector<std::string> splitPath(std::string_view jsonPath) {
+  std::vector<std::string> out;
+  while (!jsonPath.empty()) {
+    if (jsonPath.front() == '.') jsonPath.remove_prefix(1);
+    auto dot = jsonPath.find('.');
+    out.emplace_back(jsonPath.substr(0, dot));
+    jsonPath = dot == std::string_view::npos ? std::string_view{} : jsonPath.substr(dot);
+  }
+  return out;
+}
+
+ScalePaths scalePaths(const api::Resource& r) {
+  ScalePaths p;
+  if (!r.custom) return p;
+  p.spec = splitPath(r.custom->specReplicasPath);
+  p.status = splitPath(r.custom->statusReplicasPath);
+  p.selector = splitPath(r.custom->labelSelectorPath);
+  return p;
+}
+
+const json::value* at(const json::object& obj, const std::vector<std::string>& path) {
+  if (path.empty()) return nullptr;
+  const json::value* cur = obj.if_contains(path[0]);
+  for (std::size_t i = 1; cur && i < path.size(); ++i) cur = member(*cur, path[i]);
+  return cur;
+}
+
+void setAt(json::object& obj, const std::vector<std::string>& path, json::value v) {
+  json::object* cur = &obj;
+  for (std::size_t i = 0; i + 1 < path.size(); ++i) cur = &ensureObject(*cur, path[i]);
+  (*cur)[path.back()] = std::move(v);
+}
+
+json::object scaleOf(const api::Resource& r, const json::object& obj) {
+  ScalePaths paths = scalePaths(r);
   const auto* meta = objectAt(obj, {"metadata"});
   json::object m;
   for (const char* key : {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"})
     if (meta && meta->contains(key)) m[key] = meta->at(key);
-  auto replicas = intMember(obj, {"spec", "replicas"}).value_or(1);
-  auto current = intMember(obj, {"status", "replicas"}).value_or(0);
-  json::object status{{"replicas", current}};
-  if (auto sel = selectorText(obj); !sel.empty()) status["selector"] = sel;
+  const json::value* replicas = at(obj, paths.spec);
+  const json::value* current = at(obj, paths.status);
+  json::object status{{"replicas", current && current->is_int64() ? current->get_int64() : 0}};
+  if (r.custom) {
+    if (const auto* sel = at(obj, paths.selector); sel && sel->is_string()) status["selector"] = sel->get_string();
+  } else if (auto sel = selectorText(obj); !sel.empty()) {
+    status["selector"] = sel;
+  }
   return {{"kind", "Scale"},
           {"apiVersion", "autoscaling/v1"},
           {"metadata", std::move(m)},
-          {"spec", json::object{{"replicas", replicas}}},
+          {"spec", json::object{{"replicas", replicas && replicas->is_int64() ? replicas->get_int64() : (r.custom ? 0 : 1)}}},
           {"status", std::move(status)}};
 }
 
@@ -101,7 +145,7 @@ net::Response Rest::scale(const net::Request& req, const Target& t) {
   if (info.verb == "get") {
     auto cur = store_.get(r.storageName(), info.ns, info.name);
     if (!cur) return fail(notFound(r, info.name), r, info.name);
-    return jsonResponse(200, toJson(scaleOf(parseEntry(cur))));
+    return jsonResponse(200, toJson(scaleOf(r, parseEntry(cur))));
   }
   auto dry = dryRun(req);
   if (!dry) return errorResponse(dry.error());
@@ -120,7 +164,7 @@ net::Response Rest::scale(const net::Request& req, const Target& t) {
   }
   auto e = guaranteedUpdate(r, info, *dry, info.verb != "update", [&](const store::EntryPtr& cur, const json::object& old) -> Result<json::object> {
     json::object obj = old;
-    auto s = newScale(scaleOf(obj));
+    auto s = newScale(scaleOf(r, obj));
     if (!s) return s.error();
     std::string_view rv = stringAt(*s, {"metadata", "resourceVersion"});
     if (!rv.empty() && rv != std::to_string(cur->rev)) return modified(r, info.name);
@@ -130,13 +174,13 @@ net::Response Rest::scale(const net::Request& req, const Target& t) {
                                         "greater than or equal to 0",
                                         info.name, replicas ? std::to_string(*replicas) : "null"));
     }
-    ensureObject(obj, "spec")["replicas"] = *replicas;
+    setAt(obj, scalePaths(r).spec, *replicas);
     if (auto st = prepareForUpdate(r, obj, old, ""); !st) return st.error();
     if (auto st = validateObject(r, obj, &old); !st) return st.error();
     return obj;
   });
   if (!e) return fail(e.error(), r, info.name);
-  return jsonResponse(200, toJson(scaleOf(parseEntry(*e))));
+  return jsonResponse(200, toJson(scaleOf(r, parseEntry(*e))));
 }
 
 namespace {
