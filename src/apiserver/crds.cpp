@@ -283,9 +283,9 @@ namespace {
 // Splits ".a.b[0][?(@.x==\"y\")].c" into steps; an unsupported form yields nothing.
 struct Step {
   enum Kind { Field, Index, All, Filter } kind;
-  std::string field;
+  std::string field = {};
   long index = 0;
-  std::string filterKey, filterValue;
+  std::string filterKey = {}, filterValue = {};
 };
 
 std::vector<Step> parseSteps(std::string_view p) {

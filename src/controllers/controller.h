@@ -34,7 +34,7 @@ struct ControllerContext {
   std::string schedulerName = "default-scheduler";
   // The PEM of --root-ca-file, which root-ca-cert-publisher publishes
   // (empty: nothing is published).
-  std::string rootCaPem;
+  std::string rootCaPem = {};
   // --terminated-pod-gc-threshold (<= 0: terminated pods are kept).
   int terminatedPodGcThreshold = 12500;
   // --node-monitor-grace-period, --node-startup-grace-period,

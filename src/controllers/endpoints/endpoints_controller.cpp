@@ -39,7 +39,7 @@ std::string endpointsPath(const std::string& key) {
 json::object renderEndpoints(const ServiceInfo& service, const std::vector<PodInfo>& pods, std::size_t maxAddresses) {
   std::vector<const PodInfo*> candidates;
   for (const auto& p : pods) candidates.push_back(&p);
-  auto eps = endpointsOf(service, candidates, service.publishNotReadyAddresses);
+  auto eps = endpointsOf(service, candidates, Families::First, service.publishNotReadyAddresses);
 
   struct Subset {
     json::array ports, addresses, notReady;

@@ -51,7 +51,7 @@ std::vector<DesiredGroup> desiredSliceEndpoints(const ServiceInfo& service, cons
   std::vector<const PodInfo*> candidates;
   for (const auto& p : pods) candidates.push_back(&p);
   std::map<std::string, DesiredGroup> groups;
-  for (const auto& e : endpointsOf(service, candidates, true)) {
+  for (const auto& e : endpointsOf(service, candidates, Families::All, true)) {
     json::array ports;
     for (const auto& p : e.ports) {
       json::object port{{"name", p.name}, {"protocol", p.protocol}, {"port", p.port}};

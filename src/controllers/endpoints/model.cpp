@@ -17,6 +17,10 @@ ServiceInfo ServiceInfo::fromObject(const json::value& service) {
   s.headless = stringAt(service, {"spec", "clusterIP"}) == "None";
   s.publishNotReadyAddresses = common::boolAt(service, {"spec", "publishNotReadyAddresses"});
   s.externalName = stringAt(service, {"spec", "type"}) == "ExternalName";
+  if (const json::array* families = arrayAt(service, {"spec", "ipFamilies"}))
+    for (const auto& f : *families)
+      if (f.is_string()) s.ipFamilies.emplace_back(f.get_string());
+  if (s.ipFamilies.empty()) s.ipFamilies.emplace_back("IPv4");
   if (const json::object* labels = objectAt(service, {"metadata", "labels"})) s.labels = *labels;
   if (const json::array* ports = arrayAt(service, {"spec", "ports"})) {
     for (const auto& p : *ports) {
@@ -78,8 +82,12 @@ std::optional<std::int32_t> resolvePort(const ServicePort& port, const PodInfo& 
   return std::nullopt;
 }
 
-std::vector<Endpoint> endpointsOf(const ServiceInfo& service, const std::vector<const PodInfo*>& pods,
+std::vector<Endpoint> endpointsOf(const ServiceInfo& service, const std::vector<const PodInfo*>& pods, Families families,
                                   bool includeTerminating) {
+  auto wanted = [&](const std::string& ip) {
+    if (families == Families::First) return addressType(ip) == service.ipFamilies.front();
+    return std::find(service.ipFamilies.begin(), service.ipFamilies.end(), addressType(ip)) != service.ipFamilies.end();
+  };
   std::vector<Endpoint> out;
   for (const PodInfo* pod : pods) {
     if (pod->ips.empty() || pod->finished) continue;
@@ -92,6 +100,7 @@ std::vector<Endpoint> endpointsOf(const ServiceInfo& service, const std::vector<
       }
     }
     for (const auto& ip : pod->ips) {
+      if (!wanted(ip)) continue;
       Endpoint e;
       e.pod = pod;
       e.ip = ip;

@@ -35,6 +35,8 @@ struct ServiceInfo {
   bool headless = false;  // spec.clusterIP "None"
   bool publishNotReadyAddresses = false;
   bool externalName = false;  // type ExternalName: no endpoints
+  // spec.ipFamilies ("IPv4" when unset): which pod IPs become endpoints.
+  std::vector<std::string> ipFamilies;
   json::object labels;
 
   static ServiceInfo fromObject(const json::value& service);
@@ -83,8 +85,11 @@ struct Endpoint {
 // The endpoints of `service` among `pods` (pods of its namespace that
 // its selector matches). Terminating pods are included only when
 // `includeTerminating` (EndpointSlices always; Endpoints only with
-// publishNotReadyAddresses). Sorted by IP.
-std::vector<Endpoint> endpointsOf(const ServiceInfo& service, const std::vector<const PodInfo*>& pods,
+// publishNotReadyAddresses). A pod contributes its IP of each of the
+// service's families (EndpointSlices), or of its first family only (Endpoints,
+// as kube's legacy controller). Sorted by IP.
+enum class Families { First, All };
+std::vector<Endpoint> endpointsOf(const ServiceInfo& service, const std::vector<const PodInfo*>& pods, Families families,
                                   bool includeTerminating);
 
 // "IPv4" or "IPv6".

@@ -56,18 +56,31 @@ TEST(EndpointsOf, ReadinessAndTermination) {
   auto going = pod("c", "10.0.0.3", true, R"(,"deletionTimestamp":"2024-01-01T00:00:00Z")");
   auto noIp = pod("d", "", true);
   std::vector<const PodInfo*> pods{&ready, &notReady, &going, &noIp};
-  auto eps = endpointsOf(s, pods, false);
+  auto eps = endpointsOf(s, pods, Families::First, false);
   ASSERT_EQ(eps.size(), 2u);
   EXPECT_EQ(eps[0].ip, "10.0.0.1");  // sorted by IP
   EXPECT_FALSE(eps[0].ready);
   EXPECT_TRUE(eps[1].ready);
   ASSERT_EQ(eps[1].ports.size(), 2u);
   EXPECT_EQ(eps[1].ports[0].port, 8080);
-  auto all = endpointsOf(s, pods, true);
+  auto all = endpointsOf(s, pods, Families::First, true);
   ASSERT_EQ(all.size(), 3u);
   EXPECT_TRUE(all[2].terminating);
   EXPECT_FALSE(all[2].ready);
   EXPECT_TRUE(all[2].serving);
+}
+
+TEST(EndpointsOf, OnlyTheServicesIpFamilies) {
+  auto s = web();
+  auto dual = pod("a", "10.0.0.2", true);
+  dual.ips.emplace_back("fd00::2");
+  std::vector<const PodInfo*> pods{&dual};
+  ASSERT_EQ(endpointsOf(s, pods, Families::All, false).size(), 1u);  // single-stack IPv4 by default
+  s.ipFamilies = {"IPv6", "IPv4"};
+  auto first = endpointsOf(s, pods, Families::First, false);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].ip, "fd00::2");
+  EXPECT_EQ(endpointsOf(s, pods, Families::All, false).size(), 2u);
 }
 
 TEST(RenderEndpoints, SubsetsWithAddressesAndNotReadyAddresses) {
