@@ -360,7 +360,11 @@ Status selector(const Reader& r, const json::value& v, std::vector<std::pair<std
     auto values = r.strings(*fields, "values", at);
     if (!values) return values.error();
     auto req = Requirement::compile(*key, *op, std::move(*values));
-    if (!req) return r.error(at, req.error().message);
+    if (!req) {
+      const std::string& msg = req.error().message;
+      const char* field = msg.starts_with("invalid jq") ? "key" : msg.starts_with("operator") ? "operator" : "values";
+      return r.error(Reader::join(at, field), msg);
+    }
     expressions.push_back(std::move(*req));
   }
   return {};
