@@ -166,9 +166,7 @@ void NodeController::apply(const Change& c) {
   if (c.unmanaged && hooks_.unmanaged) hooks_.unmanaged(c.name);
 }
 
-void NodeController::resync(const std::string& name) {
-  engine_.resync("fieldSelector=" + net::percentEncode("metadata.name=" + name));
-}
+void NodeController::resync(const std::string& name) { engine_.refresh(name); }
 
 bool NodeController::plays(const std::string& name) const {
   {

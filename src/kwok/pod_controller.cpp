@@ -83,7 +83,13 @@ PodController::PodController(client::RestClient& client, client::EventRecorder& 
                   [this](std::string_view type, const json::value& pod) { observe(type, pod); },
                   [this](const std::vector<json::value>& pods) { observeList(pods); },
                   [this](const json::value& pod) {
-                    return nodes_.plays(std::string(stringAt(pod, {"spec", "nodeName"})));
+                    std::string node(stringAt(pod, {"spec", "nodeName"}));
+                    // Under the lock, so that resyncNode either sees the node here or
+                    // plays() sees the node held.
+                    std::lock_guard lk(skippedMu_);
+                    if (nodes_.plays(node)) return true;
+                    skippedNodes_.insert(std::move(node));
+                    return false;
                   },
                   [this](gotpl::FuncMap& funcs, PlayContext& ctx) {
                     // PodIPsWith(nodeName, hostNetwork, uid, name, namespace) and friends.
@@ -120,6 +126,10 @@ PodController::PodController(client::RestClient& client, client::EventRecorder& 
                   }}) {}
 
 void PodController::resyncNode(const std::string& node) {
+  {
+    std::lock_guard lk(skippedMu_);
+    if (!skippedNodes_.erase(node)) return;
+  }
   engine_.resync("fieldSelector=" + net::percentEncode("spec.nodeName=" + node));
 }
 

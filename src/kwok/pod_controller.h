@@ -43,7 +43,8 @@ class PodController {
   void setLifecycle(std::shared_ptr<const stage::Lifecycle> lifecycle) { engine_.setLifecycle(std::move(lifecycle)); }
   void start() { engine_.start(); }
   void stop() { engine_.stop(); }
-  // Matches the pods bound to `node` again (it became playable).
+  // Matches the pods bound to `node` again (it became playable), if any
+  // was skipped while it was not.
   void resyncNode(const std::string& node);
 
  private:
@@ -68,6 +69,10 @@ class PodController {
   std::unordered_map<Owner, std::vector<IpAddress>> allocated_;  // not yet shown on the pod
   std::unordered_set<std::string> waiting_;                      // pod keys waiting for an address
   std::unordered_set<Owner> warned_;                             // FailedCreatePodSandBox recorded
+  // Nodes with pods left unplayed because the node was not ours (yet): only
+  // those are listed again when it becomes ours. Guarded by skippedMu_.
+  std::mutex skippedMu_;
+  std::unordered_set<std::string> skippedNodes_;
   client::EventRecorder& recorder_;
   StageController engine_;
 };

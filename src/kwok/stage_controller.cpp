@@ -250,6 +250,26 @@ void StageController::resync(const std::string& query) {
   } while (!cont.empty());
 }
 
+std::string StageController::pathOf(const std::string& key) const {
+  std::string_view ns, name = key;
+  if (auto slash = key.find('/'); config_.resource.namespaced && slash != std::string::npos) {
+    ns = std::string_view(key).substr(0, slash);
+    name = std::string_view(key).substr(slash + 1);
+  }
+  return config_.resource.objectPath(ns, name);
+}
+
+void StageController::refresh(const std::string& key) {
+  auto object = client_.get(pathOf(key));
+  if (!object) {
+    if (object.error().code == 404) cancel(key);
+    else spdlog::warn("{} {}: {}", config_.resource.kind, key, object.error().message);
+    return;
+  }
+  if (hooks_.observe) hooks_.observe("SYNC", *object);
+  match(std::move(*object));
+}
+
 void StageController::cancel(const std::string& key) {
   std::lock_guard lk(mu_);
   jobs_.erase(key);
@@ -330,15 +350,7 @@ Outcome StageController::play(const std::string& key) {
   const auto& res = config_.resource;
   if (object.is_null()) {
     // A long delay kept no copy: fetch the object as it is now.
-    std::string_view ns, name;
-    auto slash = key.find('/');
-    if (res.namespaced && slash != std::string::npos) {
-      ns = std::string_view(key).substr(0, slash);
-      name = std::string_view(key).substr(slash + 1);
-    } else {
-      name = key;
-    }
-    auto fresh = client_.get(res.objectPath(ns, name));
+    auto fresh = client_.get(pathOf(key));
     if (!fresh) {
       if (fresh.error().code == 404) {
         finish(key, job);

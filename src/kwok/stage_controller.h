@@ -102,6 +102,9 @@ class StageController {
   // Lists the objects of the collection matching `query` (default: the
   // informer's) and matches each as if it had changed. Blocks while listing.
   void resync(const std::string& query = {});
+  // GETs one object (its key) and matches it as if it had changed; a
+  // missing object cancels its job. Blocks while reading.
+  void refresh(const std::string& key);
   // Plays a job that renderFailed kept waiting.
   void wake(const std::string& key);
 
@@ -119,6 +122,7 @@ class StageController {
   // Matches `object` and queues, replaces or removes its job.
   void match(json::value object);
   void cancel(const std::string& key);
+  std::string pathOf(const std::string& key) const;
   Outcome play(const std::string& key);
   // Erases the key's job if it is still `job`.
   void finish(const std::string& key, const std::shared_ptr<Job>& job);
