@@ -9,6 +9,7 @@
 #include "client/kubeconfig.h"
 #include "cmd/common.h"
 #include "core/clock.h"
+#include "kwok/config.h"
 #include "kwok/controller.h"
 #include "kwok/server.h"
 #include "kwok/version.h"
@@ -65,7 +66,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> configs;
   app.add_option("--kubeconfig", kubeconfig, "Path to the kubeconfig file to use");
   app.add_option("--master", master, "The address of the Kubernetes API server (overrides any value in kubeconfig)");
-  app.add_option("-c,--config", configs, "config path (KwokConfiguration and Stage files: not supported yet)");
+  app.add_option("-c,--config", configs,
+                 "config path: files or directories of KwokConfiguration and Stage documents, - for stdin "
+                 "(~/.kwok/kwok.yaml is read first when it exists)");
   app.add_option("--cidr", opts.cidr, "CIDR of the pod ip")->capture_default_str();
   app.add_option("--node-ip", opts.nodeIp, "IP of the node (the first of the addresses given to nodes without one)")
       ->capture_default_str();
@@ -86,14 +89,31 @@ int main(int argc, char** argv) {
   app.add_option("--node-lease-duration-seconds", opts.nodeLeaseDurationSeconds,
                  "Duration of node lease seconds (0 disables node leases)")
       ->capture_default_str();
+  app.add_option("--enable-crds", opts.enableCrds,
+                 "List of CRDs to enable (Stage: play the Stage objects of the API instead of --config's)")
+      ->delimiter(',');
+  app.add_option("--node-play-stage-parallelism", opts.nodePlayStageParallelism,
+                 "Parallelism of playing node stages")
+      ->capture_default_str();
+  app.add_option("--pod-play-stage-parallelism", opts.podPlayStageParallelism, "Parallelism of playing pod stages")
+      ->capture_default_str();
+  app.add_option("--node-lease-parallelism", opts.nodeLeaseParallelism, "Parallelism of node leases")
+      ->capture_default_str();
   app.add_option("--server-address", serverAddress, "Address to expose the server on");
   app.add_option("--tls-cert-file", certFile, "File containing the default x509 Certificate for HTTPS");
   app.add_option("--tls-private-key-file", keyFile,
                  "File containing the default x509 private key matching --tls-cert-file");
   CLI11_PARSE(app, argc, argv);
 
-  if (!configs.empty()) {
-    spdlog::error("--config: KwokConfiguration and Stage files are not supported yet");
+  auto documents = kwok::sim::loadConfigDocuments(configs);
+  if (!documents) {
+    spdlog::error("{}", documents.error().message);
+    return 2;
+  }
+  auto flagGiven = [&](std::string_view flag) { return app.count("--" + std::string(flag)) > 0; };
+  if (auto st = kwok::sim::applyConfiguration(opts, *documents, flagGiven, [](const char* n) { return std::getenv(n); });
+      !st) {
+    spdlog::error("{}", st.error().message);
     return 2;
   }
   if (certFile.empty() != keyFile.empty()) {
@@ -111,7 +131,7 @@ int main(int argc, char** argv) {
   }
 
   kwok::RealClock clock;
-  auto controller = kwok::sim::Controller::create(*config, opts, clock);
+  auto controller = kwok::sim::Controller::create(*config, opts, *documents, clock);
   if (!controller) {
     spdlog::error("{}", controller.error().message);
     return 2;

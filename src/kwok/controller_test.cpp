@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "kwok/ip_pool.h"
+#include "kwok/stage/builtin.h"
 #include "testing/test_apiserver.h"
 
 namespace kwok::sim {
@@ -23,7 +24,7 @@ class KwokTest : public ::testing::Test {
   void TearDown() override { stopKwok(); }
 
   void startKwok() {
-    auto c = Controller::create(api_.clientConfig(), options_, clock_);
+    auto c = Controller::create(api_.clientConfig(), options_, stages_, clock_);
     ASSERT_TRUE(c.ok()) << c.error().message;
     kwok_ = std::move(*c);
     kwok_->start();
@@ -101,6 +102,7 @@ class KwokTest : public ::testing::Test {
   testing::TestApiServer api_;
   RealClock clock_;
   Options options_;
+  std::vector<json::value> stages_;  // --config documents
   std::unique_ptr<Controller> kwok_;
 };
 
@@ -135,7 +137,7 @@ TEST_F(KwokTest, NodeBecomesReadyWithUniqueInternalIpAndLease) {
     lease = api().get("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1");
     return lease.ok();
   }));
-  EXPECT_EQ(stringAt(*lease, {"spec", "holderIdentity"}), "n1");
+  EXPECT_EQ(stringAt(*lease, {"spec", "holderIdentity"}), kwok_->identity());
   EXPECT_EQ(findPath(*lease, {"spec", "leaseDurationSeconds"})->to_number<int>(), 40);
   EXPECT_TRUE(parseTime(stringAt(*lease, {"spec", "renewTime"})));
   const auto* owners = arrayAt(*lease, {"metadata", "ownerReferences"});
@@ -344,23 +346,25 @@ std::string readyHeartbeat(client::RestClient& api) {
   return "";
 }
 
-// node-heartbeat-with-lease, with its delay shortened and time from a fake clock.
+// The built-in node-heartbeat (no leases), with its delay shortened to
+// 50-60 ms, given through --config; time comes from a fake clock.
 TEST(NodeControllerTest, HeartbeatRefreshesConditionsAfterTheStageDelay) {
   testing::TestApiServer api;
   FakeClock clock(*parseTime("2030-01-01T00:00:00Z"));
   Options o;
   o.manageAllNodes = true;
-  NodeController nodes(api.client(), clock,
-                       {*NodeManageSelector::fromOptions(o), IpRange::startingAt(*IpAddress::parse("10.0.0.1")),
-                        NodeTemplateValues{"", "", 0, "v0.1.0"}, StageDelay{50ms, 60ms}, 1},
-                       {});
-  client::Informer informer(api.client(), "/api/v1/nodes", "",
-                            {[&](std::vector<json::value>&& items) { nodes.replace(std::move(items)); },
-                             [&](const std::string& type, json::value&& obj) { nodes.event(type, std::move(obj)); }});
+  o.nodeLeaseDurationSeconds = 0;
+  std::vector<json::value> stages = stage::builtinStages(false);
+  for (auto& s : stages) {
+    if (stringAt(s, {"metadata", "name"}) != "node-heartbeat") continue;
+    s.as_object()["spec"].as_object()["delay"] =
+        json::object{{"durationMilliseconds", 50}, {"jitterDurationMilliseconds", 60}};
+  }
+  auto kwok = Controller::create(api.clientConfig(), o, stages, clock);
+  ASSERT_TRUE(kwok.ok()) << kwok.error().message;
   auto created = api.client().post("/api/v1/nodes", json::object{{"metadata", json::object{{"name", "n1"}}}});
   ASSERT_TRUE(created.ok());
-  nodes.start();
-  informer.start();
+  (*kwok)->start();
 
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (readyHeartbeat(api.client()) != "2030-01-01T00:00:00Z" && std::chrono::steady_clock::now() < deadline)
@@ -377,8 +381,7 @@ TEST(NodeControllerTest, HeartbeatRefreshesConditionsAfterTheStageDelay) {
   auto node = *api.client().get("/api/v1/nodes/n1");
   EXPECT_EQ(stringAt(arrayAt(node, {"status", "conditions"})->at(0), {"lastTransitionTime"}),
             stringAt(*created, {"metadata", "creationTimestamp"}));
-  informer.stop();
-  nodes.stop();
+  (*kwok)->stop();
 }
 
 }  // namespace

@@ -49,14 +49,34 @@ uint128 IpRange::size() const {
 
 std::string IpRange::toString() const { return first.toString() + "-" + last.toString(); }
 
-bool IpPool::use(const IpAddress& ip) {
+bool IpPool::use(const IpAddress& ip, Owner owner) {
   std::lock_guard lk(mu_);
-  return used_.insert(ip).second;
+  return used_.emplace(ip, owner).second;
 }
 
 void IpPool::release(const IpAddress& ip) {
   std::lock_guard lk(mu_);
   used_.erase(ip);
+}
+
+bool IpPool::releaseIfOwned(const IpAddress& ip, Owner owner) {
+  std::lock_guard lk(mu_);
+  auto it = used_.find(ip);
+  if (it == used_.end() || it->second != owner) return false;
+  used_.erase(it);
+  return true;
+}
+
+std::size_t IpPool::releaseOwnersExcept(const std::function<bool(Owner)>& keep) {
+  std::lock_guard lk(mu_);
+  return std::erase_if(used_, [&](const auto& e) { return e.second != 0 && !keep(e.second); });
+}
+
+std::optional<IpPool::Owner> IpPool::ownerOf(const IpAddress& ip) const {
+  std::lock_guard lk(mu_);
+  auto it = used_.find(ip);
+  if (it == used_.end()) return std::nullopt;
+  return it->second;
 }
 
 bool IpPool::inUse(const IpAddress& ip) const {
@@ -69,12 +89,12 @@ std::size_t IpPool::usedCount() const {
   return used_.size();
 }
 
-std::optional<IpAddress> IpPool::allocate(const IpRange& range) {
+std::optional<IpAddress> IpPool::allocate(const IpRange& range, Owner owner) {
   std::lock_guard lk(mu_);
-  return allocateLocked(range);
+  return allocateLocked(range, owner);
 }
 
-std::optional<IpAddress> IpPool::allocateLocked(const IpRange& range) {
+std::optional<IpAddress> IpPool::allocateLocked(const IpRange& range, Owner owner) {
   uint128 size = range.size();
   auto at = next_.find(range);
   uint128 offset = at == next_.end() ? 0 : at->second;
@@ -84,7 +104,7 @@ std::optional<IpAddress> IpPool::allocateLocked(const IpRange& range) {
   for (uint128 i = 0; i < tries; ++i) {
     IpAddress candidate = address(range.first.value + offset, range.first.v6);
     offset = offset + 1 == size ? 0 : offset + 1;
-    if (used_.insert(candidate).second) {
+    if (used_.emplace(candidate, owner).second) {
       next_[range] = offset;
       return candidate;
     }
@@ -92,11 +112,11 @@ std::optional<IpAddress> IpPool::allocateLocked(const IpRange& range) {
   return std::nullopt;
 }
 
-Result<std::vector<IpAddress>> IpPool::allocateEach(const std::vector<IpRange>& ranges) {
+Result<std::vector<IpAddress>> IpPool::allocateEach(const std::vector<IpRange>& ranges, Owner owner) {
   std::lock_guard lk(mu_);
   std::vector<IpAddress> out;
   for (std::size_t i = 0; i < ranges.size(); ++i) {
-    auto ip = allocateLocked(ranges[i]);
+    auto ip = allocateLocked(ranges[i], owner);
     if (!ip) {
       for (const auto& taken : out) used_.erase(taken);
       return Error{503, "ServiceUnavailable",

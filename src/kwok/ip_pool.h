@@ -11,7 +11,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <functional>
+#include <unordered_map>
 #include <vector>
 
 #include "core/error.h"
@@ -51,27 +52,36 @@ struct IpRange {
 };
 
 // The addresses in use, across any number of (possibly overlapping) ranges:
-// an address is handed out at most once until it is released. Allocation is
-// next-fit per range (after the address handed out last, wrapping), so a
-// released address is not reused at once. Thread-safe.
+// an address is handed out at most once until it is released. Each address
+// in use may carry its owner (a hash of a pod's uid; 0 for none), so that
+// an owner can release only what it holds. Allocation is next-fit per range
+// (after the address handed out last, wrapping), so a released address is
+// not reused at once. Thread-safe.
 class IpPool {
  public:
+  using Owner = std::uint64_t;
+
   // Marks an address in use (one that exists already, e.g. on a pod found
   // at startup). Returns false if it already was.
-  bool use(const IpAddress& ip);
+  bool use(const IpAddress& ip, Owner owner = 0);
   void release(const IpAddress& ip);
+  // Releases the address if `owner` holds it; returns whether it did.
+  bool releaseIfOwned(const IpAddress& ip, Owner owner);
+  // Releases every address whose owner is not 0 and not kept; returns how many.
+  std::size_t releaseOwnersExcept(const std::function<bool(Owner)>& keep);
   bool inUse(const IpAddress& ip) const;
+  std::optional<Owner> ownerOf(const IpAddress& ip) const;
   std::size_t usedCount() const;
 
   // A free address of `range`, now in use; nullopt when every address of
   // the range is in use. Never returns an address outside the range.
-  std::optional<IpAddress> allocate(const IpRange& range);
+  std::optional<IpAddress> allocate(const IpRange& range, Owner owner = 0);
 
   // One address from each range (a dual-stack pod), all or none. When a
   // range is exhausted the error (503) carries host-local's wording:
   // "failed to allocate for range 0: no IP addresses available in range
   // set: 10.0.0.1-10.0.0.254".
-  Result<std::vector<IpAddress>> allocateEach(const std::vector<IpRange>& ranges);
+  Result<std::vector<IpAddress>> allocateEach(const std::vector<IpRange>& ranges, Owner owner = 0);
 
  private:
   struct RangeLess {
@@ -80,10 +90,10 @@ class IpPool {
       return a.first == b.first ? less(a.last, b.last) : less(a.first, b.first);
     }
   };
-  std::optional<IpAddress> allocateLocked(const IpRange& range);
+  std::optional<IpAddress> allocateLocked(const IpRange& range, Owner owner);
 
   mutable std::mutex mu_;
-  std::unordered_set<IpAddress, IpAddressHash> used_;
+  std::unordered_map<IpAddress, Owner, IpAddressHash> used_;
   std::map<IpRange, uint128, RangeLess> next_;  // offset where each range's next search starts
 };
 

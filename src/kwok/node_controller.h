@@ -1,10 +1,14 @@
-// The node controller (upstream: NodeController): keeps a lean projection of
-// every node, plays the node stages of stages.h on the managed ones, and
-// gives InternalIPs to managed nodes that have none.
+// The node controller (upstream: NodeController): the Stage engine for
+// Nodes, plus what pods need to know about nodes.
 //
-// InternalIPs come from the range starting at --node-ip and are unique: the
-// addresses of every node in the cluster, managed or not, are marked in use
-// before any is handed out.
+// Every node is watched into a small projection, managed or not, because
+// node addresses must be unique across the cluster: the InternalIPs that
+// nodes show are marked in use before any is handed out. A managed node
+// without an InternalIP is given its own address from the range starting
+// at --node-ip, reserved the first time a template asks for it (NodeIP in
+// a node stage, NodeIPWith/NodeIPsWith in a pod stage) and kept until the
+// node shows it. A node is played only while it is managed and, with
+// leases, while this kwok holds its lease.
 #pragma once
 
 #include <functional>
@@ -14,29 +18,19 @@
 #include <unordered_map>
 #include <vector>
 
-#include "client/rest_client.h"
-#include "core/clock.h"
 #include "kwok/ip_pool.h"
 #include "kwok/options.h"
-#include "kwok/projections.h"
-#include "kwok/stages.h"
-#include "kwok/workers.h"
+#include "kwok/stage_controller.h"
 
 namespace kwok::sim {
-
-// What the pod controller needs of a managed node.
-struct NodeNetwork {
-  std::vector<std::string> internalIps;
-  std::vector<std::string> podCidrs;
-};
 
 class NodeController {
  public:
   struct Config {
     NodeManageSelector selector;
-    IpRange nodeIpRange;            // InternalIPs for nodes without one
-    NodeTemplateValues values;      // nodeIp is per node; the rest is shared
-    StageDelay heartbeatDelay = kNodeHeartbeatDelay;
+    IpRange nodeIpRange;   // addresses for nodes without an InternalIP
+    std::string nodeName;  // --node-name: NodeName
+    int nodePort = 0;      // --node-port: NodePort
     unsigned parallelism = 4;
   };
   // Called on the informer's thread, outside the controller's lock.
@@ -45,57 +39,56 @@ class NodeController {
     std::function<void(const std::string& name, const std::string& uid)> managed;
     // A managed node was deleted or is no longer managed.
     std::function<void(const std::string& name)> unmanaged;
-    // A managed node's InternalIPs or pod CIDRs changed, including when it
-    // became managed: its pods may now be playable.
-    std::function<void(const std::string& name)> networkChanged;
+    // The informer listed every node (the first time: the projections are complete).
+    std::function<void()> listed;
+    // Whether this kwok may play the node (it holds its lease); null: always.
+    std::function<bool(const std::string& name)> held;
   };
 
-  NodeController(client::RestClient& client, const Clock& clock, Config config, Hooks hooks);
+  // `base` holds the functions every stage template gets (stage/funcs.h).
+  NodeController(client::RestClient& client, client::EventRecorder& recorder, const Clock& clock,
+                 const gotpl::FuncMap& base, Config config, Hooks hooks);
 
-  void start();
-  void stop();
+  void setLifecycle(std::shared_ptr<const stage::Lifecycle> lifecycle) { engine_.setLifecycle(std::move(lifecycle)); }
+  void start() { engine_.start(); }
+  void stop() { engine_.stop(); }
+  // Matches the node again as it is now (e.g. once its lease is held).
+  void resync(const std::string& name);
 
-  // Informer handlers (client::Informer::Handler).
-  void replace(std::vector<json::value>&& nodes);
-  void event(const std::string& type, json::value&& node);
-
-  // The network of a managed node; nullopt when kwok does not manage it.
-  // Thread-safe.
-  std::optional<NodeNetwork> network(const std::string& name) const;
+  // Whether pods on the node are played: it is managed and held. Thread-safe.
+  bool plays(const std::string& name) const;
+  // The node's host IPs as kubelet picks them (the first InternalIP, then
+  // one of the other family; ExternalIPs when there is no InternalIP), or
+  // its reserved address; empty for a node kwok does not manage.
+  Result<std::vector<std::string>> hostIps(const std::string& name);
+  // spec.podCIDRs, else spec.podCIDR; empty when unknown.
+  std::vector<std::string> podCidrs(const std::string& name) const;
 
  private:
-  struct Entry {
-    NodeInfo info;
+  struct Node {
+    std::string uid;
     bool managed = false;
-    std::vector<IpAddress> heldIps;  // this node's addresses in the node IP pool
-    std::string playedRv;            // the version our last stage was played on
-    std::optional<SystemTime> heartbeatAt;
+    std::vector<std::string> internalIps, externalIps, podCidrs;
+    std::vector<IpAddress> heldIps;  // this node's addresses in the pool
   };
   struct Change {
     std::string name, uid;
-    bool managed = false, unmanaged = false, networkChanged = false, enqueue = false;
+    bool managed = false, unmanaged = false;
   };
 
   Change upsertLocked(const json::value& node);
   Change removeLocked(const std::string& name);
   void apply(const Change& change);
+  // The address NodeIP gives the node: its first InternalIP, else one reserved for it.
+  Result<std::string> addressLocked(const std::string& name, Node& node);
+  bool heldByUs(const std::string& name) const { return !hooks_.held || hooks_.held(name); }
 
-  Outcome sync(const std::string& name);
-  Outcome initialize(const std::string& name, const NodeInfo& node, const std::string& playedRv);
-  Outcome heartbeat(const std::string& name, const NodeInfo& node);
-  // The InternalIP to write for a node without one (allocated once, kept
-  // until the node shows it); empty when the node has one.
-  Result<std::string> addressFor(const std::string& name, const NodeInfo& node);
-  Status patchStatus(const std::string& name, json::object status);
-
-  client::RestClient& client_;
-  const Clock& clock_;
   Config config_;
   Hooks hooks_;
   IpPool nodeIps_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry> nodes_;
-  Workers workers_;
+  std::unordered_map<std::string, Node> nodes_;
+  StageController engine_;
 };
 
 }  // namespace kwok::sim

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "kwok/ip_pool.h"
 
 namespace kwok::sim {
@@ -26,6 +28,13 @@ Status validate(const Options& o) {
     return Error::badRequest(fmt::format("--node-ip: invalid IP address {:?}", o.nodeIp));
   if (o.nodePort < 0 || o.nodePort > 65535)
     return Error::badRequest(fmt::format("--node-port: {} is not a port number", o.nodePort));
+  static constexpr std::string_view kCrds[] = {"Stage", "Attach", "ClusterAttach", "Exec", "ClusterExec",
+                                                "PortForward", "ClusterPortForward", "Logs", "ClusterLogs",
+                                                "ResourceUsage", "ClusterResourceUsage", "Metric"};
+  for (const auto& crd : o.enableCrds) {
+    if (std::find(std::begin(kCrds), std::end(kCrds), crd) == std::end(kCrds))
+      return Error::badRequest(fmt::format("--enable-crds: invalid crd: {}", crd));
+  }
   if (o.nodePlayStageParallelism == 0 || o.podPlayStageParallelism == 0 || o.nodeLeaseParallelism == 0)
     return Error::badRequest("parallelism must be greater than 0");
   return {};

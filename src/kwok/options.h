@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/json.h"
@@ -29,6 +30,10 @@ struct Options {
 
   // 0 disables node leases.
   unsigned nodeLeaseDurationSeconds = 40;
+
+  // Kinds read from the API instead of --config (--enable-crds); kwok acts
+  // on Stage, and accepts upstream's other kwok.x-k8s.io kinds.
+  std::vector<std::string> enableCrds;
 
   // Worker threads per controller (upstream's *Parallelism options).
   unsigned nodePlayStageParallelism = 4;

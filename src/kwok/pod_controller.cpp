@@ -2,258 +2,255 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-
-#include "kwok/stages.h"
+#include "api/catalog.h"
+#include "net/http.h"
 
 namespace kwok::sim {
 
 namespace {
 
-bool finished(const PodInfo& pod) { return pod.phase == "Succeeded" || pod.phase == "Failed"; }
+IpPool::Owner ownerOf(std::string_view uid) { return std::hash<std::string_view>()(uid) | 1; }
+
+bool finished(const json::value& pod) {
+  auto phase = stringAt(pod, {"status", "phase"});
+  return phase == "Succeeded" || phase == "Failed";
+}
+
+bool hostNetwork(const json::value& pod) {
+  const auto* hn = findPath(pod, {"spec", "hostNetwork"});
+  return hn && hn->is_bool() && hn->get_bool();
+}
+
+// status.podIPs, else status.podIP.
+std::vector<std::string> shownIps(const json::value& pod) {
+  std::vector<std::string> out;
+  if (const auto* list = arrayAt(pod, {"status", "podIPs"})) {
+    for (const auto& e : *list)
+      if (auto ip = stringAt(e, {"ip"}); !ip.empty()) out.emplace_back(ip);
+  }
+  if (out.empty()) {
+    if (auto ip = stringAt(pod, {"status", "podIP"}); !ip.empty()) out.emplace_back(ip);
+  }
+  return out;
+}
+
+json::value strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+const PatchSchema* podSchema() {
+  const auto* r = api::Catalog::builtin().findKind("", "v1", "Pod");
+  return r ? r->patchSchema.get() : nullptr;
+}
+
+std::string argString(std::span<const json::value> args, std::size_t i) {
+  return i < args.size() && args[i].is_string() ? std::string(args[i].get_string()) : std::string();
+}
 
 }  // namespace
 
-void PodController::unindexLocked(const std::string& nodeName, const std::string* key) {
-  auto byNode = byNode_.find(nodeName);
-  if (byNode == byNode_.end()) return;
-  auto& keys = byNode->second;
-  if (auto it = std::find(keys.begin(), keys.end(), key); it != keys.end()) {
-    *it = keys.back();
-    keys.pop_back();
-  }
-  if (keys.empty()) byNode_.erase(byNode);
-}
-
 PodController::PodController(client::RestClient& client, client::EventRecorder& recorder, const Clock& clock,
-                             NodeLookup nodes, Config config)
-    : client_(client),
-      recorder_(recorder),
-      clock_(clock),
-      nodes_(std::move(nodes)),
+                             const gotpl::FuncMap& base, NodeController& nodes, Config config)
+    : nodes_(nodes),
       config_(std::move(config)),
-      workers_("pod", config_.parallelism, [this](const std::string& key) { return sync(key); }) {}
+      recorder_(recorder),
+      engine_(client, recorder, clock,
+              StageController::Config{{"", "v1", "pods", "Pod", true},
+                                      config_.query,
+                                      config_.parallelism,
+                                      client::PatchType::Strategic,
+                                      podSchema()},
+              [&] {
+                gotpl::FuncMap f = base;
+                auto hostIps = [this](std::span<const json::value> args) -> Result<std::vector<std::string>> {
+                  return nodes_.hostIps(argString(args, 0));
+                };
+                f.add("NodeIPsWith", [hostIps](std::span<const json::value> args) -> Result<json::value> {
+                  auto ips = hostIps(args);
+                  if (!ips) return ips.error();
+                  return strings(*ips);
+                });
+                f.add("NodeIPWith", [hostIps](std::span<const json::value> args) -> Result<json::value> {
+                  auto ips = hostIps(args);
+                  if (!ips) return ips.error();
+                  return json::value(ips->empty() ? json::string() : json::string(ips->front()));
+                });
+                return f;
+              }(),
+              StageController::Hooks{
+                  [this](std::string_view type, const json::value& pod) { observe(type, pod); },
+                  [this](const std::vector<json::value>& pods) { observeList(pods); },
+                  [this](const json::value& pod) {
+                    std::string node(stringAt(pod, {"spec", "nodeName"}));
+                    // Under the lock, so that resyncNode either sees the node here or
+                    // plays() sees the node held.
+                    std::lock_guard lk(skippedMu_);
+                    if (nodes_.plays(node)) return true;
+                    skippedNodes_.insert(std::move(node));
+                    return false;
+                  },
+                  [this](gotpl::FuncMap& funcs, PlayContext& ctx) {
+                    // PodIPsWith(nodeName, hostNetwork, uid, name, namespace) and friends.
+                    auto ips = [this, &ctx](std::span<const json::value> args) {
+                      bool hn = args.size() > 1 && args[1].is_bool() && args[1].get_bool();
+                      return podIps(argString(args, 0), hn, argString(args, 2), ctx);
+                    };
+                    funcs.add("PodIPsWith", [ips](std::span<const json::value> args) -> Result<json::value> {
+                      auto r = ips(args);
+                      if (!r) return r.error();
+                      return strings(*r);
+                    });
+                    funcs.add("PodIPWith", [ips](std::span<const json::value> args) -> Result<json::value> {
+                      auto r = ips(args);
+                      if (!r) return r.error();
+                      return json::value(r->empty() ? json::string() : json::string(r->front()));
+                    });
+                    // The pod's own node and uid, for the argument-less forms.
+                    std::string node(stringAt(*ctx.object, {"spec", "nodeName"}));
+                    std::string uid(stringAt(*ctx.object, {"metadata", "uid"}));
+                    funcs.add("PodIP", [this, &ctx, node, uid](std::span<const json::value>) -> Result<json::value> {
+                      auto r = podIps(node, false, uid, ctx);
+                      if (!r) return r.error();
+                      return json::value(r->empty() ? json::string() : json::string(r->front()));
+                    });
+                    funcs.add("NodeIP", [this, node](std::span<const json::value>) -> Result<json::value> {
+                      auto r = nodes_.hostIps(node);
+                      if (!r) return r.error();
+                      return json::value(r->empty() ? json::string() : json::string(r->front()));
+                    });
+                  },
+                  [this](const json::value& pod, const Error& error, const PlayContext& ctx) {
+                    return renderFailed(pod, error, ctx);
+                  }}) {}
 
-void PodController::start() { workers_.start(); }
-void PodController::stop() { workers_.stop(); }
+void PodController::resyncNode(const std::string& node) {
+  {
+    std::lock_guard lk(skippedMu_);
+    if (!skippedNodes_.erase(node)) return;
+  }
+  engine_.resync("fieldSelector=" + net::percentEncode("spec.nodeName=" + node));
+}
 
-bool PodController::upsertLocked(const std::string& key, PodInfo info) {
-  auto [it, inserted] = pods_.try_emplace(key);
-  Entry& e = it->second;
-  const std::string* keyRef = &it->first;
+bool PodController::releaseLocked(Owner owner, const std::vector<std::string>& shown) {
   bool released = false;
-  if (!inserted && e.info.uid != info.uid) {  // re-created under the same name
-    released |= releaseHeld(pool_, e.heldIps);
-    e.playedRv.clear();
-    e.warnedNoIp = false;
+  for (const auto& s : shown) {
+    if (auto ip = IpAddress::parse(s)) released |= pool_.releaseIfOwned(*ip, owner);
   }
-  if (inserted || e.info.nodeName != info.nodeName) {
-    if (!inserted) unindexLocked(e.info.nodeName, keyRef);
-    byNode_[info.nodeName].push_back(keyRef);
+  if (auto it = allocated_.find(owner); it != allocated_.end()) {
+    for (const auto& ip : it->second) released |= pool_.releaseIfOwned(ip, owner);
+    allocated_.erase(it);
   }
-  if (finished(info)) {
-    released |= releaseHeld(pool_, e.heldIps);
-  } else if (!info.hostNetwork && !info.podIps.empty()) {
-    // Addresses the pod shows are taken (this rebuilds the pool at startup).
-    released |= reconcileHeld(pool_, e.heldIps, info.podIps);
-  }
-  e.info = std::move(info);
+  warned_.erase(owner);
   return released;
 }
 
-bool PodController::removeLocked(const std::string& key) {
-  auto it = pods_.find(key);
-  if (it == pods_.end()) return false;
-  unindexLocked(it->second.info.nodeName, &it->first);
-  waitingForIp_.erase(key);
-  bool released = releaseHeld(pool_, it->second.heldIps);
-  pods_.erase(it);
-  return released;
+void PodController::observe(std::string_view type, const json::value& pod) {
+  if (hostNetwork(pod)) return;
+  Owner owner = ownerOf(stringAt(pod, {"metadata", "uid"}));
+  std::vector<std::string> shown = shownIps(pod);
+  bool released = false;
+  {
+    std::lock_guard lk(mu_);
+    if (type == "DELETED" || finished(pod)) {
+      released = releaseLocked(owner, shown);
+      waiting_.erase(engine_.keyOf(pod));
+    } else if (!shown.empty()) {
+      // Addresses the pod shows are taken (this rebuilds the pool at startup).
+      std::vector<IpAddress> mine;
+      for (const auto& s : shown) {
+        if (auto ip = IpAddress::parse(s)) {
+          pool_.use(*ip, owner);
+          mine.push_back(*ip);
+        }
+      }
+      // An allocation the pod shows only in part (podIP without podIPs) keeps what it shows.
+      if (auto it = allocated_.find(owner); it != allocated_.end()) {
+        for (const auto& ip : it->second)
+          if (std::find(mine.begin(), mine.end(), ip) == mine.end()) released |= pool_.releaseIfOwned(ip, owner);
+        allocated_.erase(it);
+      }
+      warned_.erase(owner);
+    }
+  }
+  if (released) wakeWaiting();
+}
+
+void PodController::observeList(const std::vector<json::value>& pods) {
+  std::unordered_set<Owner> alive;
+  for (const auto& p : pods)
+    if (!finished(p)) alive.insert(ownerOf(stringAt(p, {"metadata", "uid"})));
+  bool released = false;
+  {
+    std::lock_guard lk(mu_);
+    auto keep = [&](Owner o) { return alive.count(o) > 0; };
+    released = pool_.releaseOwnersExcept(keep) > 0;
+    std::erase_if(allocated_, [&](const auto& e) { return !keep(e.first); });
+    std::erase_if(warned_, [&](Owner o) { return !keep(o); });
+  }
+  if (released) wakeWaiting();
 }
 
 void PodController::wakeWaiting() {
   std::unordered_set<std::string> waiting;
   {
     std::lock_guard lk(mu_);
-    waiting.swap(waitingForIp_);
+    waiting.swap(waiting_);
   }
-  for (const auto& key : waiting) workers_.add(key);
+  for (const auto& key : waiting) engine_.wake(key);
 }
 
-void PodController::replace(std::vector<json::value>&& pods) {
-  std::vector<std::string> keys;
-  bool released = false;
-  {
-    std::lock_guard lk(mu_);
-    std::unordered_set<std::string> listed;
-    for (const auto& p : pods)
-      listed.insert(podKey(stringAt(p, {"metadata", "namespace"}), stringAt(p, {"metadata", "name"})));
-    std::vector<std::string> gone;
-    for (const auto& [key, e] : pods_) {
-      if (!listed.count(key)) gone.push_back(key);
-    }
-    for (const auto& key : gone) released |= removeLocked(key);
-    // Every existing pod's addresses are in the pool before any worker allocates.
-    for (const auto& p : pods) {
-      PodInfo info = projectPod(p);
-      keys.push_back(podKey(info.ns, info.name));
-      released |= upsertLocked(keys.back(), std::move(info));
-    }
-  }
-  if (released) wakeWaiting();
-  for (const auto& key : keys) workers_.add(key);
-}
-
-void PodController::event(const std::string& type, json::value&& pod) {
-  PodInfo info = projectPod(pod);
-  std::string key = podKey(info.ns, info.name);
-  bool released;
-  {
-    std::lock_guard lk(mu_);
-    released = type == "DELETED" ? removeLocked(key) : upsertLocked(key, std::move(info));
-  }
-  if (released) wakeWaiting();
-  if (type != "DELETED") workers_.add(key);
-}
-
-void PodController::requeueNode(const std::string& nodeName) {
-  std::vector<std::string> keys;
-  {
-    std::lock_guard lk(mu_);
-    auto it = byNode_.find(nodeName);
-    if (it == byNode_.end()) return;
-    for (const auto* key : it->second) keys.push_back(*key);
-  }
-  for (const auto& key : keys) workers_.add(key);
-}
-
-Outcome PodController::sync(const std::string& key) {
-  PodInfo pod;
-  {
-    std::lock_guard lk(mu_);
-    auto it = pods_.find(key);
-    if (it == pods_.end()) return Outcome::done();
-    // Played on this version already: our change has not come back yet.
-    if (it->second.playedRv == it->second.info.resourceVersion) return Outcome::done();
-    pod = it->second.info;
-  }
-  auto stage = matchPodStage(pod);
-  if (stage == PodStage::None) return Outcome::done();
-  // Pods of nodes kwok does not manage (yet) wait for NodeController's networkChanged.
-  auto node = nodes_(pod.nodeName);
-  if (!node) return Outcome::done();
-  switch (stage) {
-    case PodStage::Ready:
-      return ready(key, pod, *node);
-    case PodStage::Complete:
-      return complete(key, pod);
-    case PodStage::Delete:
-      return remove(key, pod);
-    case PodStage::None:
-      break;
-  }
-  return Outcome::done();
-}
-
-Outcome PodController::ready(const std::string& key, const PodInfo& pod, const NodeNetwork& node) {
-  // The node has no address yet (node-initialize gives it one, then networkChanged requeues).
-  if (node.internalIps.empty()) return Outcome::done();
-  std::vector<std::string> podIps;
-  if (pod.hostNetwork) {
-    podIps = node.internalIps;
-  } else if (!pod.podIps.empty()) {
-    podIps = pod.podIps;
-  } else {
-    auto ips = addressesFor(key, pod, node);
-    if (!ips) return Outcome::done();
-    podIps = std::move(*ips);
-  }
-  if (auto st = patchStatus(pod, podReadyStatus(pod, clock_.now(), node.internalIps, podIps)); !st) {
-    spdlog::warn("{} {}: {}", stageName(PodStage::Ready), key, st.error().message);
-    return outcomeOf(st.error());
-  }
-  markPlayed(key, pod.resourceVersion);
-  return Outcome::done();
-}
-
-Outcome PodController::complete(const std::string& key, const PodInfo& pod) {
-  if (auto st = patchStatus(pod, podCompleteStatus(pod, clock_.now())); !st) {
-    spdlog::warn("{} {}: {}", stageName(PodStage::Complete), key, st.error().message);
-    return outcomeOf(st.error());
-  }
-  markPlayed(key, pod.resourceVersion);
-  return Outcome::done();
-}
-
-Outcome PodController::remove(const std::string& key, const PodInfo& pod) {
-  json::object options{{"apiVersion", "v1"}, {"kind", "DeleteOptions"}, {"gracePeriodSeconds", 0}};
-  // Never the pod that may have replaced this one under the same name.
-  if (!pod.uid.empty()) options["preconditions"] = json::object{{"uid", pod.uid}};
-  auto r = client_.del(client::resourcePath("", "v1", "pods", pod.ns, pod.name), options);
-  if (!r) {
-    if (r.error().code == 404) return Outcome::done();
-    spdlog::warn("{} {}: {}", stageName(PodStage::Delete), key, r.error().message);
-    return outcomeOf(r.error());
-  }
-  markPlayed(key, pod.resourceVersion);
-  return Outcome::done();
-}
-
-std::vector<IpRange> PodController::rangesOf(const NodeNetwork& node) const {
+std::vector<IpRange> PodController::rangesOf(const std::string& nodeName) const {
   std::vector<IpRange> ranges;
-  for (const auto& cidr : node.podCidrs) {
+  for (const auto& cidr : nodes_.podCidrs(nodeName)) {
     auto r = IpRange::fromCidr(cidr);
     if (r) ranges.push_back(*r);
-    else spdlog::warn("ignoring pod CIDR: {}", r.error().message);
+    else spdlog::warn("node {}: ignoring pod CIDR: {}", nodeName, r.error().message);
   }
   if (ranges.empty()) ranges.push_back(config_.defaultRange);
   return ranges;
 }
 
-std::optional<std::vector<std::string>> PodController::addressesFor(const std::string& key, const PodInfo& pod,
-                                                                    const NodeNetwork& node) {
-  auto ranges = rangesOf(node);
-  std::string failure;
+Result<std::vector<std::string>> PodController::podIps(const std::string& nodeName, bool hostNetwork,
+                                                       std::string_view uid, PlayContext& ctx) {
+  if (hostNetwork) return nodes_.hostIps(nodeName);
+  Owner owner = ownerOf(uid);
+  auto ranges = rangesOf(nodeName);
+  std::lock_guard lk(mu_);
+  if (auto it = allocated_.find(owner); it != allocated_.end()) return toStrings(it->second);
+  // Addresses the pod already shows (and holds) are its addresses.
+  std::vector<std::string> shown = shownIps(*ctx.object);
+  bool holds = !shown.empty();
+  for (const auto& s : shown) {
+    auto ip = IpAddress::parse(s);
+    holds = holds && ip && pool_.ownerOf(*ip) == owner;
+  }
+  if (holds) return shown;
+  auto ips = pool_.allocateEach(ranges, owner);
+  if (!ips) {
+    ctx.ipShortage = ips.error().message;
+    // Joined under the pool's lock: a release cannot slip in before the pod waits.
+    waiting_.insert(engine_.keyOf(*ctx.object));
+    return ips.error();
+  }
+  allocated_[owner] = *ips;
+  return toStrings(*ips);
+}
+
+bool PodController::renderFailed(const json::value& pod, const Error& error, const PlayContext& ctx) {
+  if (ctx.ipShortage.empty()) return false;
+  bool first;
   {
     std::lock_guard lk(mu_);
-    auto it = pods_.find(key);
-    if (it == pods_.end() || it->second.info.uid != pod.uid) return std::nullopt;  // gone meanwhile
-    Entry& e = it->second;
-    if (!e.heldIps.empty()) return toStrings(e.heldIps);
-    // Allocating and joining the waiters under one lock: a release cannot slip in between.
-    auto ips = pool_.allocateEach(ranges);
-    if (ips) {
-      e.heldIps = std::move(*ips);
-      return toStrings(e.heldIps);
-    }
-    waitingForIp_.insert(key);
-    if (e.warnedNoIp) return std::nullopt;
-    e.warnedNoIp = true;
-    failure = ips.error().message;
+    first = warned_.insert(ownerOf(stringAt(pod, {"metadata", "uid"}))).second;
   }
-  spdlog::warn("pod {}: {}", key, failure);
-  client::ObjectRef ref;
-  ref.kind = "Pod";
-  ref.ns = pod.ns;
-  ref.name = pod.name;
-  ref.uid = pod.uid;
-  ref.resourceVersion = pod.resourceVersion;
-  recorder_.record(ref, "Warning", "FailedCreatePodSandBox",
-                   "Failed to create pod sandbox: plugin type=\"host-local\" failed (add): " + failure);
-  return std::nullopt;
-}
-
-void PodController::markPlayed(const std::string& key, const std::string& resourceVersion) {
-  std::lock_guard lk(mu_);
-  auto it = pods_.find(key);
-  if (it != pods_.end() && it->second.info.resourceVersion == resourceVersion) it->second.playedRv = resourceVersion;
-}
-
-Status PodController::patchStatus(const PodInfo& pod, json::object status) {
-  auto r = client_.patch(client::resourcePath("", "v1", "pods", pod.ns, pod.name, "status"),
-                         client::PatchType::Strategic, json::object{{"status", std::move(status)}});
-  if (!r) return r.error();
-  return {};
+  if (first) {
+    spdlog::warn("pod {}: {}", engine_.keyOf(pod), ctx.ipShortage);
+    recorder_.record(client::refTo(pod, "v1", "Pod"), "Warning", "FailedCreatePodSandBox",
+                     "Failed to create pod sandbox: plugin type=\"host-local\" failed (add): " + ctx.ipShortage);
+  }
+  return true;
 }
 
 }  // namespace kwok::sim

@@ -48,6 +48,8 @@ class Workers {
   void stop();
 
   void add(const std::string& key) { queue_.add(key); }
+  // Adds `key` once `delay` has passed (an earlier pending time wins).
+  void addAfter(const std::string& key, std::chrono::milliseconds delay) { queue_.addAfter(key, delay); }
 
  private:
   void run();
