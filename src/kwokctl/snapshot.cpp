@@ -471,7 +471,13 @@ Status restoreObjectsFile(Cluster& cluster, const std::string& path, const std::
                       result.failed.size()));
   if (!result.failed.empty()) {
     std::string list;
-    for (const auto& f : result.failed) list += "\n  " + f;
+    bool missingNamespace = false;
+    for (const auto& f : result.failed) {
+      list += "\n  " + f;
+      missingNamespace = missingNamespace || f.find("namespaces \"") != std::string::npos;
+    }
+    // The usual cause: --filter left out the namespaces the objects live in.
+    if (missingNamespace) list += "\n(restore their namespaces too: add namespace to --filter)";
     return Error::internal(
         fmt::format("{} of {} objects could not be restored:{}", result.failed.size(), plan.objects.size(), list));
   }
