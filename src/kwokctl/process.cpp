@@ -24,13 +24,23 @@ Result<pid_t> startDetached(const std::vector<std::string>& argv, const std::str
   if (argv.empty()) return Error::internal("no command to start");
   int logFd = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (logFd < 0) return Error::internal(fmt::format("open {}: {}", logFile, std::strerror(errno)));
+  // The child reports a failed exec through this pipe; a successful exec
+  // closes it, so once it reads as closed the process runs the program.
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    ::close(logFd);
+    return Error::internal(fmt::format("pipe: {}", std::strerror(errno)));
+  }
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) {
+    int e = errno;
     ::close(logFd);
-    return Error::internal(fmt::format("fork: {}", std::strerror(errno)));
+    ::close(report[0]);
+    ::close(report[1]);
+    return Error::internal(fmt::format("fork: {}", std::strerror(e)));
   }
   if (pid == 0) {
     // Child: a session of its own, so it survives kwokctl and its terminal.
@@ -39,15 +49,30 @@ Result<pid_t> startDetached(const std::vector<std::string>& argv, const std::str
     ::dup2(devNull, 0);
     ::dup2(logFd, 1);
     ::dup2(logFd, 2);
-    if (::chdir(workDir.c_str()) != 0) _exit(126);
+    int err = 0;
+    if (::chdir(workDir.c_str()) != 0) err = errno;
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execv(args[0], args.data());
-    dprintf(2, "exec %s: %s\n", args[0], std::strerror(errno));
+    if (err == 0) {
+      ::execv(args[0], args.data());
+      err = errno;
+    }
+    (void)!::write(report[1], &err, sizeof err);
     _exit(127);
   }
   ::close(logFd);
+  ::close(report[1]);
+  int err = 0;
+  ssize_t n;
+  do {
+    n = ::read(report[0], &err, sizeof err);
+  } while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n > 0) {
+    ::waitpid(pid, nullptr, 0);
+    return Error::internal(fmt::format("cannot run {}: {}", argv[0], std::strerror(err)));
+  }
   return pid;
 }
 
