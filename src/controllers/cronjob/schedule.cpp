@@ -49,8 +49,9 @@ Result<int> parseNumber(std::string_view expr) {
   int n = 0;
   auto [end, ec] = std::from_chars(expr.data(), expr.data() + expr.size(), n);
   if (expr.empty() || ec != std::errc() || end != expr.data() + expr.size())
-    return Error::badRequest(fmt::format("failed to parse int from {}: strconv.Atoi: parsing \"{}\": {}", expr, expr,
-                                         ec == std::errc::result_out_of_range ? "value out of range" : "invalid syntax"));
+    return Error::badRequest(
+        fmt::format("failed to parse int from {}: strconv.Atoi: parsing \"{}\": {}", expr, expr,
+                    ec == std::errc::result_out_of_range ? "value out of range" : "invalid syntax"));
   if (n < 0) return Error::badRequest(fmt::format("negative number ({}) not allowed: {}", n, expr));
   return n;
 }
@@ -97,7 +98,8 @@ Status addRange(std::string_view expr, const Bounds& b, std::uint64_t& bits, boo
   } else if (rangeAndStep.size() > 2) {
     return Error::badRequest(fmt::format("too many slashes: {}", expr));
   }
-  if (start < b.min) return Error::badRequest(fmt::format("beginning of range ({}) below minimum ({}): {}", start, b.min, expr));
+  if (start < b.min)
+    return Error::badRequest(fmt::format("beginning of range ({}) below minimum ({}): {}", start, b.min, expr));
   if (end > b.max) return Error::badRequest(fmt::format("end of range ({}) above maximum ({}): {}", end, b.max, expr));
   if (start > end)
     return Error::badRequest(fmt::format("beginning of range ({}) beyond end of range ({}): {}", start, end, expr));

@@ -28,10 +28,10 @@ void addCompletionIndex(json::object& pod, const std::string& jobName, std::int3
   objectField(meta, "labels")[kCompletionIndexKey] = text;
   auto& spec = objectField(pod, "spec");
   if (stringAt(spec, {"hostname"}).empty()) spec["hostname"] = fmt::format("{}-{}", jobName, index);
-  json::object env{{"name", "JOB_COMPLETION_INDEX"},
-                   {"valueFrom",
-                    json::object{{"fieldRef", json::object{{"fieldPath", fmt::format("metadata.annotations['{}']",
-                                                                                      kCompletionIndexKey)}}}}}};
+  json::object env{
+      {"name", "JOB_COMPLETION_INDEX"},
+      {"valueFrom", json::object{{"fieldRef", json::object{{"fieldPath", fmt::format("metadata.annotations['{}']",
+                                                                                     kCompletionIndexKey)}}}}}};
   for (const char* list : {"initContainers", "containers"}) {
     auto* containers = spec.if_contains(list);
     if (!containers || !containers->is_array()) continue;
@@ -135,7 +135,12 @@ void JobController::onJobEvent(const std::string& type, const json::value& objec
     return;
   }
   auto job = std::make_shared<const JobInfo>(JobInfo::fromObject(object));
-  if (auto it = jobs_.find(key); it != jobs_.end() && it->second->resourceVersion == job->resourceVersion) return;
+  // Not older than what our own status write left in the cache: a stale
+  // Job would be finished a second time.
+  if (auto it = jobs_.find(key); it != jobs_.end() && it->second->uid == job->uid &&
+                                 (it->second->resourceVersion == job->resourceVersion ||
+                                  common::isNewerVersion(it->second->resourceVersion, job->resourceVersion)))
+    return;
   putJob(std::move(job));
   queue_.add(key);
 }
@@ -150,8 +155,7 @@ void JobController::putPod(JobPod pod) {
     fresh = true;
   }
   if (jobKey) {
-    bool failedNow = pod.phase == common::PodPhase::Failed &&
-                     (fresh || old->second.phase != common::PodPhase::Failed);
+    bool failedNow = pod.phase == common::PodPhase::Failed && (fresh || old->second.phase != common::PodPhase::Failed);
     if (failedNow) lastFailure_[*jobKey] = clock_.now();
     if (fresh) expectations_.creationObserved(*jobKey);
     if (pod.deleting) expectations_.deletionObserved(*jobKey, key);
@@ -236,8 +240,8 @@ Status JobController::sync(const std::string& key) {
   if (!(plan.status == job->status)) {
     if (auto st = writeStatus(*job, plan.status); !st) return st;
   }
-  if (plan.requeueAfter) queue_.addAfter(key, std::max(*plan.requeueAfter, std::chrono::milliseconds(0)) +
-                                                  std::chrono::milliseconds(50));
+  if (plan.requeueAfter)
+    queue_.addAfter(key, std::max(*plan.requeueAfter, std::chrono::milliseconds(0)) + std::chrono::milliseconds(50));
   if (podError) return *podError;
   return {};
 }

@@ -76,11 +76,11 @@ class JobController final : public Controller {
   const JobControllerOptions opts_;
 
   mutable std::mutex mu_;
-  std::unordered_map<std::string, JobPtr> jobs_;          // by key
-  std::unordered_map<std::string, std::string> keyByUid_;  // job uid -> key
-  std::unordered_map<std::string, JobPod> pods_;          // by pod key
+  std::unordered_map<std::string, JobPtr> jobs_;                                  // by key
+  std::unordered_map<std::string, std::string> keyByUid_;                         // job uid -> key
+  std::unordered_map<std::string, JobPod> pods_;                                  // by pod key
   std::unordered_map<std::string, std::unordered_set<std::string>> podsByOwner_;  // job uid -> pod keys
-  std::unordered_map<std::string, SystemTime> lastFailure_;                     // job key -> time
+  std::unordered_map<std::string, SystemTime> lastFailure_;                       // job key -> time
   common::Expectations expectations_;
   client::WorkQueue queue_;
   common::EventSink events_;

@@ -87,8 +87,9 @@ class JobControllerTest : public ::testing::Test {
     for (const auto& p : pods(job)) {
       std::string_view current = stringAt(p, {"status", "phase"});
       if (current == "Succeeded" || current == "Failed") continue;
-      auto r = api().patch(client::resourcePath("", "v1", "pods", "default", stringAt(p, {"metadata", "name"}), "status"),
-                           PatchType::Merge, json::object{{"status", json::object{{"phase", phase}}}});
+      auto r =
+          api().patch(client::resourcePath("", "v1", "pods", "default", stringAt(p, {"metadata", "name"}), "status"),
+                      PatchType::Merge, json::object{{"status", json::object{{"phase", phase}}}});
       EXPECT_TRUE(r.ok()) << r.error().message;
       ++n;
     }
@@ -99,7 +100,8 @@ class JobControllerTest : public ::testing::Test {
     auto j = get(jobPath(job));
     if (const auto* conds = arrayAt(j, {"status", "conditions"})) {
       for (const auto& c : *conds) {
-        if (stringAt(c, {"type"}) == type && stringAt(c, {"status"}) == "True") return std::string(stringAt(c, {"reason"}));
+        if (stringAt(c, {"type"}) == type && stringAt(c, {"status"}) == "True")
+          return std::string(stringAt(c, {"reason"}));
       }
     }
     return "";

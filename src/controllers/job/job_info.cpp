@@ -37,7 +37,9 @@ json::object JobStatus::toPatch() const {
   json::array conds;
   for (const auto& c : conditions) {
     json::object o{{"type", c.type}, {"status", c.status}};
-    for (auto [k, v] : {std::pair{"reason", &c.reason}, {"message", &c.message}, {"lastProbeTime", &c.lastProbeTime},
+    for (auto [k, v] : {std::pair{"reason", &c.reason},
+                        {"message", &c.message},
+                        {"lastProbeTime", &c.lastProbeTime},
                         {"lastTransitionTime", &c.lastTransitionTime}}) {
       if (!v->empty()) o[k] = *v;
     }
@@ -71,7 +73,8 @@ void JobStatus::setCondition(std::string_view type, std::string_view status, std
   std::string stamp = formatTime(now);
   auto it = std::find_if(conditions.begin(), conditions.end(), [&](const auto& c) { return c.type == type; });
   if (it == conditions.end()) {
-    conditions.push_back({std::string(type), std::string(status), std::string(reason), std::move(message), stamp, stamp});
+    conditions.push_back(
+        {std::string(type), std::string(status), std::string(reason), std::move(message), stamp, stamp});
     return;
   }
   if (it->status != status) it->lastTransitionTime = stamp;
@@ -95,7 +98,8 @@ JobInfo JobInfo::fromObject(const json::value& job) {
   j.indexed = stringAt(job, {"spec", "completionMode"}) == "Indexed";
   const json::value* deletion = findPath(job, {"metadata", "deletionTimestamp"});
   j.deleting = deletion && !deletion->is_null();
-  if (const json::value* t = findPath(job, {"spec", "template"})) j.podTemplate = std::make_shared<const json::value>(*t);
+  if (const json::value* t = findPath(job, {"spec", "template"}))
+    j.podTemplate = std::make_shared<const json::value>(*t);
   j.status = JobStatus::fromObject(job);
   return j;
 }

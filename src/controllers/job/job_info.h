@@ -60,9 +60,7 @@ struct JobInfo {
 
   static JobInfo fromObject(const json::value& job);
   std::string key() const;
-  common::OwnerRef ownerRef() const {
-    return {std::string(kJobApiVersion), std::string(kJobKind), name, uid};
-  }
+  common::OwnerRef ownerRef() const { return {std::string(kJobApiVersion), std::string(kJobKind), name, uid}; }
 };
 
 // A pod owned by a Job.

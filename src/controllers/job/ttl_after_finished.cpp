@@ -30,14 +30,14 @@ TtlAfterFinishedController::~TtlAfterFinishedController() { stop(); }
 
 Status TtlAfterFinishedController::start() {
   if (workers_) return Error::internal("ttl-after-finished controller already started");
-  informer_ = std::make_unique<client::Informer>(
-      client_, client::resourcePath("batch", "v1", "jobs"), "",
-      client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                  for (const auto& o : items) consider(o);
-                                },
-                                [this](const std::string& type, json::value&& o) {
-                                  if (type != "DELETED") consider(o);
-                                }});
+  informer_ =
+      std::make_unique<client::Informer>(client_, client::resourcePath("batch", "v1", "jobs"), "",
+                                         client::Informer::Handler{[this](std::vector<json::value>&& items) {
+                                                                     for (const auto& o : items) consider(o);
+                                                                   },
+                                                                   [this](const std::string& type, json::value&& o) {
+                                                                     if (type != "DELETED") consider(o);
+                                                                   }});
   workers_ = std::make_unique<common::QueueWorkers>(
       queue_, [this](const std::string& key) { return sync(key); },
       [this](milliseconds t) { return informer_->waitForSync(t); });
