@@ -127,33 +127,19 @@ void CronJobController::enqueueOwner(const std::string& ownerUid) {
 }
 
 void CronJobController::putJob(ChildJob job) {
-  std::string key = job.key();
-  if (auto old = jobs_.find(key); old != jobs_.end() && old->second.ownerUid != job.ownerUid) removeJob(key);
-  enqueueOwner(job.ownerUid);
-  jobsByOwner_[job.ownerUid].insert(key);
-  jobs_.insert_or_assign(key, std::move(job));
+  std::string owner = job.ownerUid;
+  if (auto old = jobs_.upsert(std::move(job)); old && old->ownerUid != owner) enqueueOwner(old->ownerUid);
+  enqueueOwner(owner);
 }
 
 void CronJobController::removeJob(const std::string& jobKey) {
-  auto it = jobs_.find(jobKey);
-  if (it == jobs_.end()) return;
-  const std::string& owner = it->second.ownerUid;
-  enqueueOwner(owner);
-  if (auto group = jobsByOwner_.find(owner); group != jobsByOwner_.end()) {
-    group->second.erase(jobKey);
-    if (group->second.empty()) jobsByOwner_.erase(group);
-  }
-  jobs_.erase(it);
+  if (auto old = jobs_.remove(jobKey)) enqueueOwner(old->ownerUid);
 }
 
 void CronJobController::onJobsListed(std::vector<json::value>&& items) {
   auto listed = common::keysOf(items);
   std::lock_guard lk(mu_);
-  std::vector<std::string> gone;
-  for (const auto& [key, job] : jobs_) {
-    if (!listed.count(key)) gone.push_back(key);
-  }
-  for (const auto& key : gone) removeJob(key);
+  for (const auto& key : jobs_.keysMissingFrom(listed)) removeJob(key);
   for (const auto& o : items) {
     if (auto job = ChildJob::fromObject(o)) putJob(std::move(*job));
   }
@@ -196,9 +182,7 @@ Status CronJobController::sync(const std::string& key) {
     std::lock_guard lk(mu_);
     if (auto it = cronJobs_.find(key); it != cronJobs_.end()) cj = it->second;
     if (!cj) return {};
-    if (auto group = jobsByOwner_.find(cj->uid); group != jobsByOwner_.end()) {
-      for (const auto& jobKey : group->second) children.push_back(jobs_.at(jobKey));
-    }
+    children = jobs_.ownedBy(cj->uid);
   }
   auto ref = refOf(*cj);
   CronJobStatus status = cj->status;

@@ -25,6 +25,7 @@
 #include "client/informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/event_sink.h"
+#include "controllers/common/owned_index.h"
 #include "controllers/common/queue_workers.h"
 #include "controllers/controller.h"
 #include "controllers/cronjob/cronjob_info.h"
@@ -75,10 +76,9 @@ class CronJobController final : public Controller {
   const CronJobControllerOptions opts_;
 
   mutable std::mutex mu_;
-  std::unordered_map<std::string, CronJobPtr> cronJobs_;                          // by key
-  std::unordered_map<std::string, std::string> keyByUid_;                         // cronjob uid -> key
-  std::unordered_map<std::string, ChildJob> jobs_;                                // by job key
-  std::unordered_map<std::string, std::unordered_set<std::string>> jobsByOwner_;  // cronjob uid -> job keys
+  std::unordered_map<std::string, CronJobPtr> cronJobs_;   // by key
+  std::unordered_map<std::string, std::string> keyByUid_;  // cronjob uid -> key
+  common::OwnedIndex<ChildJob> jobs_;                      // by job key and owning CronJob's uid
   client::WorkQueue queue_;
   common::EventSink events_;
   std::unique_ptr<client::Informer> cronJobInformer_, jobInformer_;

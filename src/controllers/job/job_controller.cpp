@@ -147,47 +147,34 @@ void JobController::onJobEvent(const std::string& type, const json::value& objec
 
 void JobController::putPod(JobPod pod) {
   std::string key = pod.key();
-  const std::string* jobKey = jobKeyOf(pod.ownerUid);
-  auto old = pods_.find(key);
-  bool fresh = old == pods_.end();
-  if (!fresh && old->second.ownerUid != pod.ownerUid) {
+  const JobPod* known = pods_.find(key);
+  if (known && known->ownerUid != pod.ownerUid) {
     removePod(key);
-    fresh = true;
+    known = nullptr;
   }
-  if (jobKey) {
-    bool failedNow = pod.phase == common::PodPhase::Failed && (fresh || old->second.phase != common::PodPhase::Failed);
+  if (const std::string* jobKey = jobKeyOf(pod.ownerUid)) {
+    bool failedNow = pod.phase == common::PodPhase::Failed && (!known || known->phase != common::PodPhase::Failed);
     if (failedNow) lastFailure_[*jobKey] = clock_.now();
-    if (fresh) expectations_.creationObserved(*jobKey);
+    if (!known) expectations_.creationObserved(*jobKey);
     if (pod.deleting) expectations_.deletionObserved(*jobKey, key);
     queue_.add(*jobKey);
   }
-  podsByOwner_[pod.ownerUid].insert(key);
-  pods_.insert_or_assign(key, std::move(pod));
+  pods_.upsert(std::move(pod));
 }
 
 void JobController::removePod(const std::string& podKey) {
-  auto it = pods_.find(podKey);
-  if (it == pods_.end()) return;
-  const std::string& owner = it->second.ownerUid;
-  if (const std::string* jobKey = jobKeyOf(owner)) {
+  auto old = pods_.remove(podKey);
+  if (!old) return;
+  if (const std::string* jobKey = jobKeyOf(old->ownerUid)) {
     expectations_.deletionObserved(*jobKey, podKey);
     queue_.add(*jobKey);
   }
-  if (auto group = podsByOwner_.find(owner); group != podsByOwner_.end()) {
-    group->second.erase(podKey);
-    if (group->second.empty()) podsByOwner_.erase(group);
-  }
-  pods_.erase(it);
 }
 
 void JobController::onPodsListed(std::vector<json::value>&& items) {
   auto listed = common::keysOf(items);
   std::lock_guard lk(mu_);
-  std::vector<std::string> gone;
-  for (const auto& [key, pod] : pods_) {
-    if (!listed.count(key)) gone.push_back(key);
-  }
-  for (const auto& key : gone) removePod(key);
+  for (const auto& key : pods_.keysMissingFrom(listed)) removePod(key);
   for (const auto& o : items) {
     if (auto pod = JobPod::fromObject(o)) putPod(std::move(*pod));
   }
@@ -201,7 +188,7 @@ void JobController::onPodEvent(const std::string& type, const json::value& objec
     removePod(common::objectKey(object));
     return;
   }
-  if (auto it = pods_.find(pod->key()); it != pods_.end() && it->second.resourceVersion == pod->resourceVersion) return;
+  if (const JobPod* known = pods_.find(pod->key()); known && known->resourceVersion == pod->resourceVersion) return;
   putPod(std::move(*pod));
 }
 
@@ -215,9 +202,7 @@ Status JobController::sync(const std::string& key) {
     std::lock_guard lk(mu_);
     if (auto it = jobs_.find(key); it != jobs_.end()) job = it->second;
     if (job) {
-      if (auto group = podsByOwner_.find(job->uid); group != podsByOwner_.end()) {
-        for (const auto& podKey : group->second) pods.push_back(pods_.at(podKey));
-      }
+      pods = pods_.ownedBy(job->uid);
       if (auto f = lastFailure_.find(key); f != lastFailure_.end()) lastFailure = f->second;
     }
   }

@@ -24,6 +24,7 @@
 #include "client/workqueue.h"
 #include "controllers/common/event_sink.h"
 #include "controllers/common/expectations.h"
+#include "controllers/common/owned_index.h"
 #include "controllers/common/queue_workers.h"
 #include "controllers/controller.h"
 #include "controllers/job/job_info.h"
@@ -76,11 +77,10 @@ class JobController final : public Controller {
   const JobControllerOptions opts_;
 
   mutable std::mutex mu_;
-  std::unordered_map<std::string, JobPtr> jobs_;                                  // by key
-  std::unordered_map<std::string, std::string> keyByUid_;                         // job uid -> key
-  std::unordered_map<std::string, JobPod> pods_;                                  // by pod key
-  std::unordered_map<std::string, std::unordered_set<std::string>> podsByOwner_;  // job uid -> pod keys
-  std::unordered_map<std::string, SystemTime> lastFailure_;                       // job key -> time
+  std::unordered_map<std::string, JobPtr> jobs_;             // by key
+  std::unordered_map<std::string, std::string> keyByUid_;    // job uid -> key
+  common::OwnedIndex<JobPod> pods_;                          // by pod key and owning Job's uid
+  std::unordered_map<std::string, SystemTime> lastFailure_;  // job key -> time
   common::Expectations expectations_;
   client::WorkQueue queue_;
   common::EventSink events_;
