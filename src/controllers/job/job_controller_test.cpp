@@ -179,6 +179,15 @@ TEST_F(JobControllerTest, FailsPastTheBackoffLimit) {
   EXPECT_EQ(pods("flaky").size(), 2u);
 }
 
+TEST_F(JobControllerTest, FailsPastTheActiveDeadlineAndStopsItsPods) {
+  createJob("slow", R"({"completions":2,"parallelism":2,"activeDeadlineSeconds":1})");
+  ASSERT_TRUE(eventually([&] { return pods("slow").size() == 2; }));
+  // Nothing else happens to the Job: the controller must wake up by itself.
+  ASSERT_TRUE(eventually([&] { return conditionReason("slow", "Failed") == "DeadlineExceeded"; }, 10s));
+  ASSERT_TRUE(eventually([&] { return pods("slow").empty(); }));
+  EXPECT_EQ(statusField("slow", "active"), 0);
+}
+
 TEST_F(JobControllerTest, IndexedJobsGiveEachPodItsIndex) {
   createJob("idx", R"({"completions":3,"parallelism":3,"completionMode":"Indexed"})");
   ASSERT_TRUE(eventually([&] { return pods("idx").size() == 3; }));
