@@ -96,6 +96,7 @@ JobInfo JobInfo::fromObject(const json::value& job) {
   j.activeDeadlineSeconds = intAt(job, {"spec", "activeDeadlineSeconds"});
   j.suspend = common::boolAt(job, {"spec", "suspend"});
   j.indexed = stringAt(job, {"spec", "completionMode"}) == "Indexed";
+  j.replaceOnlyFailed = stringAt(job, {"spec", "podReplacementPolicy"}) == "Failed";
   const json::value* deletion = findPath(job, {"metadata", "deletionTimestamp"});
   j.deleting = deletion && !deletion->is_null();
   if (const json::value* t = findPath(job, {"spec", "template"}))

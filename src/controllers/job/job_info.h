@@ -54,6 +54,9 @@ struct JobInfo {
   std::optional<std::int64_t> activeDeadlineSeconds;
   bool suspend = false;
   bool indexed = false;  // completionMode Indexed
+  // podReplacementPolicy Failed (default TerminatingOrFailed): replacements
+  // wait until terminating pods are gone.
+  bool replaceOnlyFailed = false;
   bool deleting = false;
   std::shared_ptr<const json::value> podTemplate;
   JobStatus status;

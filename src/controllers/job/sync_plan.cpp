@@ -12,7 +12,7 @@ namespace {
 using namespace std::chrono;
 
 struct Counts {
-  std::vector<const JobPod*> active;
+  std::vector<const JobPod*> active, terminatingPods;
   std::int32_t succeeded = 0, failed = 0, ready = 0, terminating = 0;
   std::set<std::int32_t> succeededIndexes;
 };
@@ -29,6 +29,7 @@ Counts countPods(const JobInfo& job, const std::vector<const JobPod*>& pods) {
       ++c.failed;
     } else if (p->deleting) {
       ++c.terminating;
+      c.terminatingPods.push_back(p);
     } else {
       c.active.push_back(p);
       if (p->ready) ++c.ready;
@@ -78,8 +79,16 @@ void manageIndexed(const JobInfo& job, const Counts& c, SyncPlan& plan) {
     for (auto& name : excessPods(keep, static_cast<std::size_t>(-room))) plan.deletePods.push_back(std::move(name));
     return;
   }
+  // podReplacementPolicy Failed: an index is not run again while its
+  // previous pod is still terminating.
+  std::set<std::int32_t> held;
+  if (job.replaceOnlyFailed) {
+    for (const JobPod* p : c.terminatingPods) {
+      if (auto i = parseIndex(p->index, completions)) held.insert(*i);
+    }
+  }
   for (std::int32_t i = 0; i < completions && room > 0; ++i) {
-    if (c.succeededIndexes.count(i) || byIndex.count(i)) continue;
+    if (c.succeededIndexes.count(i) || byIndex.count(i) || held.count(i)) continue;
     plan.createIndexes.push_back(i);
     --room;
   }
@@ -94,7 +103,9 @@ void manageNonIndexed(const JobInfo& job, const Counts& c, SyncPlan& plan) {
     want = active;  // one success: let the others finish, start no more
   }
   if (active > want) plan.deletePods = excessPods(c.active, static_cast<std::size_t>(active - want));
-  if (active < want) plan.createCount = want - active;
+  // podReplacementPolicy Failed: terminating pods still take their place.
+  std::int32_t occupied = active + (job.replaceOnlyFailed ? c.terminating : 0);
+  if (occupied < want) plan.createCount = want - occupied;
 }
 
 }  // namespace

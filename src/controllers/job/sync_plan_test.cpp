@@ -151,6 +151,28 @@ TEST(SyncPlanTest, SuspendDeletesActivePodsAndResumeRestarts) {
   EXPECT_EQ(resumed.createCount, 2);
 }
 
+TEST(SyncPlanTest, PodReplacementPolicyFailedWaitsForTerminatingPods) {
+  JobInfo job = makeJob(2, 2);
+  Pods pods;
+  pods.add(PodPhase::Running).add(PodPhase::Running, "1");
+  pods.pods[0].deleting = true;
+  EXPECT_EQ(planSync(job, pods.view(), kNow, std::nullopt).createCount, 1);
+  job.replaceOnlyFailed = true;
+  auto plan = planSync(job, pods.view(), kNow, std::nullopt);
+  EXPECT_EQ(plan.createCount, 0);
+  EXPECT_EQ(plan.status.terminating, 1);
+
+  JobInfo indexed = makeJob(2, 2);
+  indexed.indexed = true;
+  indexed.replaceOnlyFailed = true;
+  Pods ip;
+  ip.add(PodPhase::Running, "0").add(PodPhase::Running, "1");
+  ip.pods[1].deleting = true;
+  EXPECT_TRUE(planSync(indexed, ip.view(), kNow, std::nullopt).createIndexes.empty());
+  indexed.replaceOnlyFailed = false;
+  EXPECT_EQ(planSync(indexed, ip.view(), kNow, std::nullopt).createIndexes, std::vector<std::int32_t>{1});
+}
+
 TEST(SyncPlanTest, WithoutCompletionsOneSuccessFinishesOnceOthersStop) {
   Pods pods;
   pods.add(PodPhase::Succeeded).add(PodPhase::Running);
