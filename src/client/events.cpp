@@ -51,6 +51,14 @@ void EventRecorder::record(const ObjectRef& about, std::string_view type, std::s
   auto ev = makeEvent(about, type, reason, message);
   std::string ns(stringAt(ev, {"metadata", "namespace"}));
   auto r = client_.post(resourcePath("", "v1", "events", ns), ev);
+  if (!r && r.error().code == 409) {
+    // Same object, same instant (a manual or coarse clock): let the server
+    // pick a unique name.
+    auto& meta = ev["metadata"].as_object();
+    meta["generateName"] = about.name + ".";
+    meta.erase("name");
+    r = client_.post(resourcePath("", "v1", "events", ns), ev);
+  }
   if (!r) spdlog::warn("recording event {} for {}/{}: {}", reason, about.ns, about.name, r.error().message);
 }
 

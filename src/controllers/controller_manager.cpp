@@ -16,6 +16,9 @@
 #include "controllers/nodelifecycle/node_lifecycle_controller.h"
 #include "controllers/podgc/pod_gc.h"
 #include "controllers/serviceaccount/serviceaccount.h"
+#include "controllers/job/job_controller.h"
+#include "controllers/job/ttl_after_finished.h"
+#include "controllers/cronjob/cronjob_controller.h"
 
 namespace kwok::controllers {
 
@@ -69,6 +72,16 @@ std::vector<ControllerDescriptor> builtinControllers() {
        [](const ControllerContext& ctx) { return std::make_unique<endpoints::EndpointsController>(ctx.client); }},
       {"endpointslice", true,
        [](const ControllerContext& ctx) { return std::make_unique<endpoints::EndpointSliceController>(ctx.client); }},
+      {"job", true,
+       [](const ControllerContext& ctx) { return std::make_unique<job::JobController>(ctx.client, ctx.clock); }},
+      {"cronjob", true,
+       [](const ControllerContext& ctx) {
+         return std::make_unique<cronjob::CronJobController>(ctx.client, ctx.clock);
+       }},
+      {"ttl-after-finished", true,
+       [](const ControllerContext& ctx) {
+         return std::make_unique<job::TtlAfterFinishedController>(ctx.client, ctx.clock);
+       }},
   };
 }
 
