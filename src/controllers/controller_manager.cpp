@@ -16,6 +16,7 @@
 #include "controllers/nodelifecycle/node_lifecycle_controller.h"
 #include "controllers/podgc/pod_gc.h"
 #include "controllers/serviceaccount/serviceaccount.h"
+#include "controllers/statefulset/statefulset_controller.h"
 
 namespace kwok::controllers {
 
@@ -69,6 +70,10 @@ std::vector<ControllerDescriptor> builtinControllers() {
        [](const ControllerContext& ctx) { return std::make_unique<endpoints::EndpointsController>(ctx.client); }},
       {"endpointslice", true,
        [](const ControllerContext& ctx) { return std::make_unique<endpoints::EndpointSliceController>(ctx.client); }},
+      {"statefulset", true,
+       [](const ControllerContext& ctx) {
+         return std::make_unique<statefulset::StatefulSetController>(ctx.client, ctx.clock);
+       }},
   };
 }
 

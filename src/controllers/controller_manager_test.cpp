@@ -53,7 +53,7 @@ TEST(SelectControllers, AllBuiltinsAreOnByDefaultInStartOrder) {
   EXPECT_EQ(*selectControllers({"*"}, builtinControllers()),
             (std::vector<std::string>{"scheduler", "replicaset", "replicationcontroller", "deployment",
                                       "garbagecollector", "namespace", "podgc", "nodelifecycle", "serviceaccount",
-                                      "root-ca-cert-publisher", "endpoints", "endpointslice"}));
+                                      "root-ca-cert-publisher", "endpoints", "endpointslice", "statefulset"}));
   EXPECT_EQ((*selectControllers({"*", "-scheduler"}, builtinControllers())).front(), "replicaset");
 }
 
