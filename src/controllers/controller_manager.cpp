@@ -17,6 +17,7 @@
 #include "controllers/podgc/pod_gc.h"
 #include "controllers/serviceaccount/serviceaccount.h"
 #include "controllers/statefulset/statefulset_controller.h"
+#include "controllers/daemonset/daemonset_controller.h"
 
 namespace kwok::controllers {
 
@@ -73,6 +74,10 @@ std::vector<ControllerDescriptor> builtinControllers() {
       {"statefulset", true,
        [](const ControllerContext& ctx) {
          return std::make_unique<statefulset::StatefulSetController>(ctx.client, ctx.clock);
+       }},
+      {"daemonset", true,
+       [](const ControllerContext& ctx) {
+         return std::make_unique<daemonset::DaemonSetController>(ctx.client, ctx.clock);
        }},
   };
 }

@@ -53,7 +53,8 @@ TEST(SelectControllers, AllBuiltinsAreOnByDefaultInStartOrder) {
   EXPECT_EQ(*selectControllers({"*"}, builtinControllers()),
             (std::vector<std::string>{"scheduler", "replicaset", "replicationcontroller", "deployment",
                                       "garbagecollector", "namespace", "podgc", "nodelifecycle", "serviceaccount",
-                                      "root-ca-cert-publisher", "endpoints", "endpointslice", "statefulset"}));
+                                      "root-ca-cert-publisher", "endpoints", "endpointslice", "statefulset",
+                                      "daemonset"}));
   EXPECT_EQ((*selectControllers({"*", "-scheduler"}, builtinControllers())).front(), "replicaset");
 }
 
