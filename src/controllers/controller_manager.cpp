@@ -18,6 +18,7 @@
 #include "controllers/serviceaccount/serviceaccount.h"
 #include "controllers/statefulset/statefulset_controller.h"
 #include "controllers/daemonset/daemonset_controller.h"
+#include "controllers/disruption/disruption_controller.h"
 
 namespace kwok::controllers {
 
@@ -78,6 +79,10 @@ std::vector<ControllerDescriptor> builtinControllers() {
       {"daemonset", true,
        [](const ControllerContext& ctx) {
          return std::make_unique<daemonset::DaemonSetController>(ctx.client, ctx.clock);
+       }},
+      {"disruption", true,
+       [](const ControllerContext& ctx) {
+         return std::make_unique<disruption::DisruptionController>(ctx.client, ctx.clock);
        }},
   };
 }

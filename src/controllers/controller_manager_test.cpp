@@ -54,7 +54,7 @@ TEST(SelectControllers, AllBuiltinsAreOnByDefaultInStartOrder) {
             (std::vector<std::string>{"scheduler", "replicaset", "replicationcontroller", "deployment",
                                       "garbagecollector", "namespace", "podgc", "nodelifecycle", "serviceaccount",
                                       "root-ca-cert-publisher", "endpoints", "endpointslice", "statefulset",
-                                      "daemonset"}));
+                                      "daemonset", "disruption"}));
   EXPECT_EQ((*selectControllers({"*", "-scheduler"}, builtinControllers())).front(), "replicaset");
 }
 
