@@ -19,6 +19,9 @@
 #include "controllers/job/job_controller.h"
 #include "controllers/job/ttl_after_finished.h"
 #include "controllers/cronjob/cronjob_controller.h"
+#include "controllers/statefulset/statefulset_controller.h"
+#include "controllers/daemonset/daemonset_controller.h"
+#include "controllers/disruption/disruption_controller.h"
 
 namespace kwok::controllers {
 
@@ -81,6 +84,18 @@ std::vector<ControllerDescriptor> builtinControllers() {
       {"ttl-after-finished", true,
        [](const ControllerContext& ctx) {
          return std::make_unique<job::TtlAfterFinishedController>(ctx.client, ctx.clock);
+       }},
+      {"statefulset", true,
+       [](const ControllerContext& ctx) {
+         return std::make_unique<statefulset::StatefulSetController>(ctx.client, ctx.clock);
+       }},
+      {"daemonset", true,
+       [](const ControllerContext& ctx) {
+         return std::make_unique<daemonset::DaemonSetController>(ctx.client, ctx.clock);
+       }},
+      {"disruption", true,
+       [](const ControllerContext& ctx) {
+         return std::make_unique<disruption::DisruptionController>(ctx.client, ctx.clock);
        }},
   };
 }

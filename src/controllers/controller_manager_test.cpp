@@ -54,7 +54,7 @@ TEST(SelectControllers, AllBuiltinsAreOnByDefaultInStartOrder) {
             (std::vector<std::string>{"scheduler", "replicaset", "replicationcontroller", "deployment",
                                       "garbagecollector", "namespace", "podgc", "nodelifecycle", "serviceaccount",
                                       "root-ca-cert-publisher", "endpoints", "endpointslice", "job", "cronjob",
-                                      "ttl-after-finished"}));
+                                      "ttl-after-finished", "statefulset", "daemonset", "disruption"}));
   EXPECT_EQ((*selectControllers({"*", "-scheduler"}, builtinControllers())).front(), "replicaset");
 }
 
