@@ -14,11 +14,14 @@ int main(int argc, char** argv) {
   kwok::cmd::blockTerminationSignals();
   CLI::App app{"kwok-controller-manager: the scheduler and controllers of a kwok cluster"};
   std::string kubeconfig, master, schedulerName = "default-scheduler";
+  std::string schedulerConfig;
   std::vector<std::string> controllers{"*"};
   app.add_option("--kubeconfig", kubeconfig, "kubeconfig file with the API server and credentials");
   app.add_option("--master", master, "API server URL, overriding the kubeconfig's (e.g. http://127.0.0.1:8080)");
   app.add_option("--scheduler-name", schedulerName, "spec.schedulerName of the pods the scheduler binds")
       ->capture_default_str();
+  app.add_option("--config", schedulerConfig,
+                 "KubeSchedulerConfiguration file: scheduler profiles, scoring strategy and plugin weights");
   app.add_option("--controllers", controllers,
                  "controllers to run: '*' for those on by default, 'foo' to add foo, '-foo' to leave it out")
       ->delimiter(',')
@@ -85,6 +88,7 @@ int main(int argc, char** argv) {
   kwok::controllers::ControllerManager manager({.client = **client,
                                                 .clock = clock,
                                                 .schedulerName = schedulerName,
+                                                .schedulerConfig = schedulerConfig,
                                                 .rootCaPem = std::move(rootCaPem),
                                                 .terminatedPodGcThreshold = terminatedPodGcThreshold,
                                                 .nodeMonitorGracePeriod = *monitorGrace,

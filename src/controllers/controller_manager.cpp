@@ -31,6 +31,7 @@ std::vector<ControllerDescriptor> builtinControllers() {
        [](const ControllerContext& ctx) {
          scheduler::SchedulerOptions opts;
          opts.schedulerName = ctx.schedulerName;
+         opts.configFile = ctx.schedulerConfig;
          return std::make_unique<scheduler::Scheduler>(ctx.client, ctx.clock, std::move(opts));
        }},
       {"replicaset", true,

@@ -8,72 +8,30 @@
 
 #include "controllers/scheduler/filters.h"
 #include "controllers/scheduler/fit_error.h"
+#include "controllers/scheduler/test_util.h"
 
 namespace kwok::controllers::scheduler {
 namespace {
 
-json::value parse(std::string_view text) {
-  auto v = parseJson(text);
-  EXPECT_TRUE(v.ok()) << text;
-  return v.ok() ? *v : json::value();
-}
+using testing::nodeJson;
+using testing::parse;
+using testing::pendingPod;
+using testing::podJson;
+using testing::World;
 
-json::object readyCondition(std::string status = "True") {
-  return {{"type", "Ready"}, {"status", status}};
-}
+json::object readyCondition(std::string status = "True") { return {{"type", "Ready"}, {"status", status}}; }
 
-json::value nodeJson(const std::string& name, const std::string& cpu, const std::string& memory,
-                     const std::string& pods = "110") {
-  return json::object{
-      {"metadata", json::object{{"name", name}}},
-      {"status", json::object{{"allocatable", json::object{{"cpu", cpu}, {"memory", memory}, {"pods", pods}}},
-                              {"conditions", json::array{readyCondition()}}}}};
-}
-
-// Owns the nodes the algorithm reads.
-struct Cluster {
-  std::vector<std::unique_ptr<CachedNode>> owned;
-  std::vector<CachedNode*> nodes;
-
-  CachedNode& add(const json::value& node) {
-    owned.push_back(std::make_unique<CachedNode>(CachedNode{NodeInfo::fromObject(node), {}}));
-    nodes.push_back(owned.back().get());
-    return *owned.back();
-  }
-};
-
-SchedulingSpec podSpec(std::string_view specText) {
-  json::value pod = json::object{{"metadata", json::object{{"name", "p"}, {"namespace", "default"}}},
-                                 {"spec", parse(specText)}};
-  auto v = viewPod(pod, "default-scheduler");
-  EXPECT_EQ(v.kind, PodView::Kind::Pending);
-  return v.pending ? v.pending->spec : SchedulingSpec{};
-}
-
-SchedulingSpec cpuPod(const std::string& cpu, std::string_view extra = "") {
-  return podSpec(R"({"containers":[{"name":"c","resources":{"requests":{"cpu":")" + cpu + R"("}}}])" +
-                 std::string(extra) + "}");
-}
-
-AssignedPod running(const std::string& node, std::int64_t milliCpu, std::int32_t priority = 0) {
-  AssignedPod p;
-  p.node = node;
-  p.requests.requests.milliCpu = milliCpu;
-  p.requests.nonZeroMilliCpu = milliCpu;
-  p.requests.nonZeroMemory = kDefaultMemoryRequest;
-  p.priority = priority;
-  return p;
-}
+PodInfo cpuPod(const std::string& cpu, std::string_view extra = "{}") { return pendingPod(podJson(cpu, extra)); }
 
 TEST(NodeProjection, NotReadyNodesCarryTheLifecycleTaint) {
-  auto ready = NodeInfo::fromObject(nodeJson("n", "1", "1Gi"));
+  auto ready = NodeInfo::fromObject(nodeJson("n", "1"));
   EXPECT_TRUE(ready.taints.empty());
 
-  json::value notReady = nodeJson("n", "1", "1Gi");
+  json::value notReady = nodeJson("n", "1");
   notReady.as_object()["status"].as_object()["conditions"] = json::array{readyCondition("False")};
   EXPECT_EQ(NodeInfo::fromObject(notReady).taints, (std::vector<Taint>{{"node.kubernetes.io/not-ready", "", "NoSchedule"}}));
 
-  json::value unknown = nodeJson("n", "1", "1Gi");
+  json::value unknown = nodeJson("n", "1");
   unknown.as_object()["status"].as_object()["conditions"] = json::array{readyCondition("Unknown")};
   EXPECT_EQ(NodeInfo::fromObject(unknown).taints,
             (std::vector<Taint>{{"node.kubernetes.io/unreachable", "", "NoSchedule"}}));
@@ -82,14 +40,11 @@ TEST(NodeProjection, NotReadyNodesCarryTheLifecycleTaint) {
       {"key":"node.kubernetes.io/not-ready","effect":"NoExecute"},{"key":"soft","effect":"PreferNoSchedule"}]}})"));
   EXPECT_EQ(noConditions.taints, (std::vector<Taint>{{"node.kubernetes.io/not-ready", "", "NoExecute"},
                                                     {"node.kubernetes.io/not-ready", "", "NoSchedule"}}));
+  EXPECT_EQ(noConditions.softTaints, (std::vector<Taint>{{"soft", "", "PreferNoSchedule"}}));
   // A pod with the default NoExecute tolerations still does not go there.
   SchedulingSpec usual;
   usual.tolerations = {{"node.kubernetes.io/not-ready", Toleration::Op::Exists, "", "NoExecute"}};
-  EXPECT_FALSE(runFilters(usual, CachedNode{noConditions, {}}).fits());
-
-  auto tainted = NodeInfo::fromObject(parse(R"({"metadata":{"name":"n"},"spec":{"taints":[
-      {"key":"node.kubernetes.io/not-ready","effect":"NoSchedule"}]}})"));
-  EXPECT_EQ(tainted.taints.size(), 1u);
+  EXPECT_FALSE(checkTaints(usual, noConditions).fits());
 }
 
 TEST(NodeProjection, ReadsAllocatableFallingBackToCapacity) {
@@ -104,19 +59,33 @@ TEST(NodeProjection, ReadsAllocatableFallingBackToCapacity) {
 }
 
 TEST(PodProjection, ClassifiesPods) {
-  auto view = [](std::string_view text) { return viewPod(parse(text), "default-scheduler"); };
-  auto assigned = view(R"({"metadata":{"name":"a","namespace":"ns"},"spec":{"nodeName":"n1","priority":7,
-      "containers":[{"name":"c","resources":{"requests":{"cpu":"1"}}}]},"status":{"phase":"Running"}})");
+  const std::vector<std::string> names{"default-scheduler", "second"};
+  auto view = [&](std::string_view text) { return viewPod(parse(text), names); };
+  auto assigned = view(R"({"metadata":{"name":"a","namespace":"ns","labels":{"app":"x"},"deletionTimestamp":"2024-01-01T00:00:00Z"},
+      "spec":{"nodeName":"n1","priority":7,
+      "containers":[{"name":"c","resources":{"requests":{"cpu":"1"}},"ports":[{"containerPort":80,"hostPort":8080}]}]},
+      "status":{"phase":"Running","startTime":"2024-01-01T00:00:10Z",
+      "conditions":[{"type":"DisruptionTarget","status":"True","reason":"PreemptionByScheduler"}]}})");
   EXPECT_EQ(assigned.kind, PodView::Kind::Assigned);
   EXPECT_EQ(assigned.key, "ns/a");
   EXPECT_EQ(assigned.assigned.node, "n1");
   EXPECT_EQ(assigned.assigned.priority, 7);
   EXPECT_EQ(assigned.assigned.requests.requests.milliCpu, 1000);
+  EXPECT_EQ(assigned.assigned.labels->get("app"), "x");
+  EXPECT_EQ(assigned.assigned.hostPorts, (std::vector<HostPort>{{"0.0.0.0", "TCP", 8080}}));
+  EXPECT_EQ(assigned.assigned.startTime, 1704067210);
+  EXPECT_TRUE(assigned.assigned.terminating);
+  EXPECT_TRUE(assigned.assigned.preemptedByScheduler);
+  EXPECT_EQ(assigned.assigned.affinity, nullptr);
 
   auto pending = view(R"({"metadata":{"name":"p","namespace":"ns","uid":"u1"},"spec":{"containers":[{"name":"c"}],
-      "preemptionPolicy":"Never"},"status":{"conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable","message":"m"}]}})");
+      "preemptionPolicy":"Never","schedulerName":"second","volumes":[{"name":"v","persistentVolumeClaim":{"claimName":"data"}}]},
+      "status":{"nominatedNodeName":"n2","conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable","message":"m"}]}})");
   ASSERT_EQ(pending.kind, PodView::Kind::Pending);
   EXPECT_EQ(pending.pending->uid, "u1");
+  EXPECT_EQ(pending.pending->profile, 1u);
+  EXPECT_EQ(pending.pending->nominatedNode, "n2");
+  EXPECT_EQ(pending.pending->spec.claims, std::vector<std::string>{"data"});
   EXPECT_TRUE(pending.pending->spec.preemptNever);
   EXPECT_EQ(pending.pending->condition, (ScheduledCondition{"False", "Unschedulable", "m"}));
 
@@ -128,8 +97,17 @@ TEST(PodProjection, ClassifiesPods) {
   }
 }
 
+TEST(PodProjection, SchedulingSpecEqualityFollowsContent) {
+  auto spec = [](std::string_view extra) { return cpuPod("1", extra).spec; };
+  const char* affinity = R"({"spec":{"affinity":{"podAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[
+      {"labelSelector":{"matchLabels":{"a":"b"}},"topologyKey":"zone"}]}}}})";
+  EXPECT_EQ(spec(affinity), spec(affinity)) << "separately parsed terms compare by value";
+  EXPECT_FALSE(spec(affinity) == spec("{}"));
+  EXPECT_FALSE(spec(R"({"metadata":{"labels":{"a":"b"}}})") == spec("{}"));
+}
+
 TEST(Filters, ResourceReasonsAndWhetherPreemptionCouldHelp) {
-  auto node = NodeInfo::fromObject(nodeJson("n", "2", "4Gi", "3"));
+  auto node = NodeInfo::fromObject(parse(R"({"metadata":{"name":"n"},"status":{"allocatable":{"cpu":"2","memory":"4Gi","pods":"3"}}})"));
   PodRequests pod;
   pod.requests.milliCpu = 1500;
   Resources used;
@@ -154,16 +132,20 @@ TEST(Filters, ResourceReasonsAndWhetherPreemptionCouldHelp) {
 }
 
 TEST(Filters, FirstFailingFilterGivesTheReasons) {
-  auto cordoned = parse(R"({"metadata":{"name":"n"},"spec":{"unschedulable":true,"taints":[{"key":"k","value":"v","effect":"NoSchedule"}]},
-      "status":{"allocatable":{"cpu":"1","memory":"1Gi","pods":"10"},"conditions":[{"type":"Ready","status":"True"}]}})");
-  CachedNode n{NodeInfo::fromObject(cordoned), {}};
-  EXPECT_EQ(runFilters(cpuPod("8"), n).reasons, std::vector<std::string>{"node(s) were unschedulable"});
-  auto tolerant = cpuPod("8", R"(,"tolerations":[{"key":"node.kubernetes.io/unschedulable","operator":"Exists","effect":"NoSchedule"}])");
-  EXPECT_EQ(runFilters(tolerant, n).reasons, std::vector<std::string>{"node(s) had untolerated taint {k: v}"});
-  auto both = cpuPod("8", R"(,"tolerations":[{"operator":"Exists"}],"nodeSelector":{"x":"y"})");
-  EXPECT_EQ(runFilters(both, n).reasons, std::vector<std::string>{"node(s) didn't match Pod's node affinity/selector"});
-  auto fits = cpuPod("500m", R"(,"tolerations":[{"operator":"Exists"}])");
-  EXPECT_TRUE(runFilters(fits, n).fits());
+  World w;
+  w.addNode("n", "1", R"({"spec":{"unschedulable":true,"taints":[{"key":"k","value":"v","effect":"NoSchedule"}]}})");
+  EXPECT_EQ(w.filter(cpuPod("8"), "n").reasons, std::vector<std::string>{"node(s) were unschedulable"});
+  auto tolerant = cpuPod("8", R"({"spec":{"tolerations":[{"key":"node.kubernetes.io/unschedulable","operator":"Exists","effect":"NoSchedule"}]}})");
+  EXPECT_EQ(w.filter(tolerant, "n").reasons, std::vector<std::string>{"node(s) had untolerated taint {k: v}"});
+  auto both = cpuPod("8", R"({"spec":{"tolerations":[{"operator":"Exists"}],"nodeSelector":{"x":"y"}}})");
+  EXPECT_EQ(w.filter(both, "n").reasons, std::vector<std::string>{"node(s) didn't match Pod's node affinity/selector"});
+  auto fits = cpuPod("500m", R"({"spec":{"tolerations":[{"operator":"Exists"}]}})");
+  EXPECT_TRUE(w.filter(fits, "n").fits());
+  // A profile without a filter skips it.
+  Profile lax = defaultProfile();
+  std::erase(lax.filters, FilterPlugin::NodeUnschedulable);
+  std::erase(lax.filters, FilterPlugin::TaintToleration);
+  EXPECT_EQ(w.filter(cpuPod("8"), "n", lax).reasons, std::vector<std::string>{"Insufficient cpu"});
 }
 
 TEST(FitError, SortsCountsAsStrings) {
@@ -172,88 +154,94 @@ TEST(FitError, SortsCountsAsStrings) {
             "0/13 nodes are available: 1 node(s) were unschedulable, 10 Insufficient cpu, 2 Insufficient memory.");
   EXPECT_EQ(formatFitError(1, {{"Too many pods", 1}}, "preemption: x."),
             "0/1 nodes are available: 1 Too many pods. preemption: x.");
+  EXPECT_EQ(formatPreFilterError(2, "persistentvolumeclaim \"c\" not found", "preemption: y."),
+            "0/2 nodes are available: persistentvolumeclaim \"c\" not found. preemption: y.");
 }
 
 TEST(Algorithm, ExplainsTaintsAndTooSmallNodes) {
-  Cluster c;
-  auto tainted = nodeJson("tainted", "8", "16Gi");
-  tainted.as_object()["spec"] = parse(R"({"taints":[{"key":"kwok.x-k8s.io/node","value":"fake","effect":"NoSchedule"}]})");
-  c.add(tainted);
-  c.add(nodeJson("a", "1", "16Gi"));
-  c.add(nodeJson("b", "1", "16Gi"));
-  SchedulingAlgorithm algo;
-  auto d = algo.schedule(cpuPod("2"), c.nodes);
+  World w;
+  w.addNode("tainted", "8", R"({"spec":{"taints":[{"key":"kwok.x-k8s.io/node","value":"fake","effect":"NoSchedule"}]}})");
+  w.addNode("a", "1");
+  w.addNode("b", "1");
+  auto d = w.schedule(cpuPod("2"));
   EXPECT_FALSE(d.ok());
   EXPECT_EQ(d.failure,
             "0/3 nodes are available: 1 node(s) had untolerated taint {kwok.x-k8s.io/node: fake}, 2 Insufficient cpu. "
             "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.");
-  EXPECT_FALSE(d.roomMayHelp) << "no node is big enough, whatever leaves it";
+  EXPECT_FALSE(d.retryOn & kPodRemoved) << "no node is big enough, whatever leaves it";
+  EXPECT_TRUE(d.retryOn & kNodeChanged);
+  EXPECT_FALSE(d.preemption.has_value());
 }
 
 TEST(Algorithm, ExplainsFullNodesWithoutVictims) {
-  Cluster c;
-  auto& n = c.add(nodeJson("n", "2", "16Gi"));
-  n.usage.add(running("n", 1500));
-  SchedulingAlgorithm algo;
-  auto d = algo.schedule(cpuPod("1"), c.nodes);
+  World w;
+  w.addNode("n", "2");
+  w.addPod("ns/big", "n", "1500m");
+  auto d = w.schedule(cpuPod("1"));
   EXPECT_EQ(d.failure,
             "0/1 nodes are available: 1 Insufficient cpu. "
             "preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.");
-  EXPECT_TRUE(d.roomMayHelp);
-  EXPECT_EQ(algo.schedule(cpuPod("1", R"(,"preemptionPolicy":"Never")"), c.nodes).failure,
+  EXPECT_TRUE(d.retryOn & kPodRemoved);
+  EXPECT_EQ(w.schedule(cpuPod("1", R"({"spec":{"preemptionPolicy":"Never"}})")).failure,
             "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.");
 }
 
-TEST(Algorithm, PreemptionDiagnosticsCountLowerPriorityPods) {
-  Cluster c;
-  auto& n = c.add(nodeJson("n", "2", "16Gi"));
-  n.usage.add(running("n", 500, -5));    // could be evicted
-  n.usage.add(running("n", 1000, 100));  // could not
-  SchedulingAlgorithm algo;
-  // Evicting the low-priority pod frees 500m, not enough for 1500m.
-  EXPECT_EQ(algo.schedule(cpuPod("1500m"), c.nodes).failure,
-            "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Insufficient cpu.");
-  // For 1 cpu it would be: kube-scheduler would preempt and report no
-  // preemption clause.
-  EXPECT_EQ(algo.schedule(cpuPod("1"), c.nodes).failure, "0/1 nodes are available: 1 Insufficient cpu.");
+TEST(Algorithm, MissingClaimRejectsEveryNodeAtOnce) {
+  World w;
+  w.addNode("a", "8");
+  w.addNode("b", "8");
+  auto pod = cpuPod("1", R"({"spec":{"volumes":[{"name":"v","persistentVolumeClaim":{"claimName":"data"}}]}})");
+  auto d = w.schedule(pod);
+  EXPECT_EQ(d.failure,
+            "0/2 nodes are available: persistentvolumeclaim \"data\" not found. "
+            "preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.");
+  EXPECT_TRUE(d.retryOn & kClaimAdded);
+  w.cache.upsertClaim("default/other");
+  EXPECT_FALSE(w.schedule(pod).ok()) << "a claim of another name does not help";
+  w.cache.upsertClaim("default/data");
+  EXPECT_TRUE(w.schedule(pod).ok()) << "an existing claim is taken as schedulable";
 }
 
 TEST(Algorithm, NoNodes) {
-  SchedulingAlgorithm algo;
-  EXPECT_EQ(algo.schedule(cpuPod("1"), {}).failure, "no nodes available to schedule pods");
+  World w;
+  EXPECT_EQ(w.schedule(cpuPod("1")).failure, "no nodes available to schedule pods");
 }
 
 TEST(Algorithm, PrefersTheLeastAllocatedNode) {
-  Cluster c;
-  auto& busy = c.add(nodeJson("busy", "4", "8Gi"));
-  c.add(nodeJson("idle", "4", "8Gi"));
-  busy.usage.add(running("busy", 2000));
-  SchedulingAlgorithm algo;
-  for (int i = 0; i < 20; ++i) EXPECT_EQ(algo.schedule(cpuPod("1"), c.nodes).node, "idle");
+  World w;
+  w.addNode("busy", "4", "{}", "8Gi");
+  w.addNode("idle", "4", "{}", "8Gi");
+  w.addPod("ns/x", "busy", "2");
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(w.schedule(cpuPod("1")).node, "idle");
 }
 
 TEST(Algorithm, BreaksTiesRandomly) {
-  Cluster c;
-  c.add(nodeJson("a", "4", "8Gi"));
-  c.add(nodeJson("b", "4", "8Gi"));
-  c.add(nodeJson("c", "4", "8Gi"));
-  SchedulingAlgorithm algo;
+  World w;
+  for (auto n : {"a", "b", "c"}) w.addNode(n, "4");
   std::set<std::string> chosen;
-  for (int i = 0; i < 200; ++i) chosen.insert(algo.schedule(cpuPod("1"), c.nodes).node);
+  for (int i = 0; i < 200; ++i) chosen.insert(w.schedule(cpuPod("1")).node);
   EXPECT_EQ(chosen, (std::set<std::string>{"a", "b", "c"}));
 }
 
-TEST(Scoring, LeastAllocatedIsTheMeanFreeShareOfCpuAndMemory) {
-  CachedNode n{NodeInfo::fromObject(nodeJson("n", "4", "8Gi")), {}};
-  PodRequests pod;
-  pod.nonZeroMilliCpu = 1000;
-  pod.nonZeroMemory = 2LL << 30;
-  EXPECT_EQ(leastAllocatedScore(pod, n), 75);
-  n.usage.add(running("n", 2000));  // + 200Mi of default memory
-  // cpu: 1000/4000 free -> 25; memory: (8Gi - 2Gi - 200Mi) / 8Gi -> 72.
-  EXPECT_EQ(leastAllocatedScore(pod, n), (25 + 72) / 2);
-  pod.nonZeroMilliCpu = 5000;  // over capacity scores 0 for cpu
-  EXPECT_EQ(leastAllocatedScore(pod, n), (0 + 72) / 2);
+TEST(Algorithm, GoesToTheNominatedNodeWhenItFits) {
+  World w;
+  for (auto n : {"a", "b", "c"}) w.addNode(n, "4");
+  w.addPod("ns/x", "b", "3");  // b is the worst scored node
+  auto pod = cpuPod("1");
+  pod.nominatedNode = "b";
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(w.schedule(pod).node, "b");
+  pod.nominatedNode = "gone";
+  EXPECT_NE(w.schedule(pod).node, "b");
+}
+
+TEST(Algorithm, NominatedPodsKeepTheirRoomFromLowerPriorities) {
+  World w;
+  w.addNode("n", "2");
+  w.cache.nominate("default/high", "n", 100, cpuPod("2").spec.requests);
+  auto low = cpuPod("1");
+  EXPECT_EQ(w.schedule(low).failure.substr(0, 40), "0/1 nodes are available: 1 Insufficient ");
+  auto higher = cpuPod("1", R"({"spec":{"priority":200}})");
+  EXPECT_EQ(w.schedule(higher).node, "n") << "higher priorities ignore the nomination";
 }
 
 TEST(Algorithm, FeasibleNodesToFind) {
@@ -263,6 +251,8 @@ TEST(Algorithm, FeasibleNodesToFind) {
   EXPECT_EQ(numFeasibleNodesToFind(1000), 420u);
   EXPECT_EQ(numFeasibleNodesToFind(5000), 500u);
   EXPECT_EQ(numFeasibleNodesToFind(100000), 5000u);
+  EXPECT_EQ(numFeasibleNodesToFind(5000, 100), 5000u);
+  EXPECT_EQ(numFeasibleNodesToFind(5000, 1), 100u);
 }
 
 }  // namespace

@@ -21,4 +21,13 @@ std::string formatFitError(std::size_t numAllNodes, const ReasonCounts& reasons,
   return msg;
 }
 
+std::string formatPreFilterError(std::size_t numAllNodes, std::string_view message, std::string_view postFilterMessage) {
+  std::string msg = fmt::format("0/{} nodes are available: {}.", numAllNodes, message);
+  if (!postFilterMessage.empty()) {
+    msg += ' ';
+    msg += postFilterMessage;
+  }
+  return msg;
+}
+
 }  // namespace kwok::controllers::scheduler

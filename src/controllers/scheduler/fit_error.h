@@ -14,8 +14,27 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kwok::controllers::scheduler {
+
+// The outcome of a filter for one node (kube's framework.Status codes).
+struct FitResult {
+  enum class Code {
+    Fits,
+    // Might fit if pods were removed from the node (preemption could help).
+    Unschedulable,
+    // Cannot fit whatever runs there.
+    Unresolvable,
+  };
+  Code code = Code::Fits;
+  std::vector<std::string> reasons;
+
+  bool fits() const { return code == Code::Fits; }
+
+  static FitResult unschedulable(std::string reason) { return {Code::Unschedulable, {std::move(reason)}}; }
+  static FitResult unresolvable(std::string reason) { return {Code::Unresolvable, {std::move(reason)}}; }
+};
 
 // reason -> number of nodes that gave it
 using ReasonCounts = std::map<std::string, int>;
@@ -24,6 +43,11 @@ using ReasonCounts = std::map<std::string, int>;
 // " <postFilterMessage>" when that is not empty.
 std::string formatFitError(std::size_t numAllNodes, const ReasonCounts& reasons, std::string_view postFilterMessage = {});
 
+// When a PreFilter rejected the pod for every node at once:
+// "0/<numAllNodes> nodes are available: <message>." and the post message.
+std::string formatPreFilterError(std::size_t numAllNodes, std::string_view message,
+                                 std::string_view postFilterMessage = {});
+
 // When the cluster has no nodes at all (ErrNoNodesAvailable).
 inline constexpr std::string_view kNoNodesAvailable = "no nodes available to schedule pods";
 
@@ -31,5 +55,7 @@ inline constexpr std::string_view kNoNodesAvailable = "no nodes available to sch
 inline constexpr std::string_view kPreemptionNotHelpful = "Preemption is not helpful for scheduling";
 inline constexpr std::string_view kNoPreemptionVictims = "No preemption victims found for incoming pod";
 inline constexpr std::string_view kPreemptionNeverMessage = "preemption: not eligible due to preemptionPolicy=Never.";
+inline constexpr std::string_view kPreemptionTerminatingMessage =
+    "preemption: not eligible due to a terminating pod on the nominated node.";
 
 }  // namespace kwok::controllers::scheduler

@@ -95,24 +95,7 @@ NodeSelectorTerm readTerm(const json::value& term) {
 
 }  // namespace
 
-NodeLabels NodeLabels::fromObject(const json::object* labels) {
-  NodeLabels out;
-  if (!labels) return out;
-  for (const auto& [k, v] : *labels) {
-    if (v.is_string()) out.items_.emplace_back(std::string(k), std::string(v.get_string()));
-  }
-  std::sort(out.items_.begin(), out.items_.end());
-  return out;
-}
-
-std::optional<std::string_view> NodeLabels::get(std::string_view key) const {
-  auto it = std::lower_bound(items_.begin(), items_.end(), key,
-                             [](const auto& e, std::string_view k) { return e.first < k; });
-  if (it == items_.end() || it->first != key) return std::nullopt;
-  return std::string_view(it->second);
-}
-
-bool NodeSelectorTerm::matches(const NodeLabels& labels, std::string_view nodeName) const {
+bool NodeSelectorTerm::matches(const Labels& labels, std::string_view nodeName) const {
   if (!valid || (matchExpressions.empty() && matchFields.empty())) return false;
   for (const auto& r : matchExpressions) {
     if (!matchesValue(r, labels.get(r.key))) return false;
@@ -141,7 +124,7 @@ RequiredNodeAffinity RequiredNodeAffinity::fromPodSpec(const json::object& spec)
   return a;
 }
 
-bool RequiredNodeAffinity::matches(const NodeLabels& labels, std::string_view nodeName) const {
+bool RequiredNodeAffinity::matches(const Labels& labels, std::string_view nodeName) const {
   for (const auto& [k, v] : nodeSelector_) {
     auto have = labels.get(k);
     if (!have || *have != v) return false;
@@ -149,6 +132,28 @@ bool RequiredNodeAffinity::matches(const NodeLabels& labels, std::string_view no
   if (!terms_) return true;
   return std::any_of(terms_->begin(), terms_->end(),
                      [&](const NodeSelectorTerm& t) { return t.matches(labels, nodeName); });
+}
+
+PreferredNodeAffinity PreferredNodeAffinity::fromPodSpec(const json::object& spec) {
+  PreferredNodeAffinity a;
+  const auto* preferred = arrayAt(spec, {"affinity", "nodeAffinity", "preferredDuringSchedulingIgnoredDuringExecution"});
+  if (!preferred) return a;
+  for (const auto& p : *preferred) {
+    const auto* w = findPath(p, {"weight"});
+    std::int32_t weight = w && w->is_int64() ? static_cast<std::int32_t>(w->get_int64()) : 0;
+    const auto* term = findPath(p, {"preference"});
+    if (weight == 0 || !term) continue;
+    a.terms_.emplace_back(weight, readTerm(*term));
+  }
+  return a;
+}
+
+std::int64_t PreferredNodeAffinity::score(const Labels& labels, std::string_view nodeName) const {
+  std::int64_t sum = 0;
+  for (const auto& [weight, term] : terms_) {
+    if (term.matches(labels, nodeName)) sum += weight;
+  }
+  return sum;
 }
 
 }  // namespace kwok::controllers::scheduler

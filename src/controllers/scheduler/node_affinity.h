@@ -1,30 +1,20 @@
 // Which nodes a pod may land on by their labels and name: spec.nodeSelector
 // and spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
-// (the NodeAffinity filter). Preferred terms do not filter and are not kept.
+// (the NodeAffinity filter); and which it prefers:
+// preferredDuringSchedulingIgnoredDuringExecution (the NodeAffinity score).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "controllers/scheduler/labels.h"
 #include "core/json.h"
 
 namespace kwok::controllers::scheduler {
-
-// A node's labels, sorted by key.
-class NodeLabels {
- public:
-  NodeLabels() = default;
-  static NodeLabels fromObject(const json::object* labels);
-
-  std::optional<std::string_view> get(std::string_view key) const;
-  bool operator==(const NodeLabels&) const = default;
-
- private:
-  std::vector<std::pair<std::string, std::string>> items_;
-};
 
 // One matchExpressions/matchFields entry of a NodeSelectorTerm.
 struct NodeSelectorRequirement {
@@ -44,7 +34,7 @@ struct NodeSelectorTerm {
   bool valid = true;
   bool operator==(const NodeSelectorTerm&) const = default;
 
-  bool matches(const NodeLabels& labels, std::string_view nodeName) const;
+  bool matches(const Labels& labels, std::string_view nodeName) const;
 };
 
 class RequiredNodeAffinity {
@@ -54,13 +44,27 @@ class RequiredNodeAffinity {
 
   // Every nodeSelector label is equal on the node, and (when the pod has
   // required node affinity) at least one of its terms matches.
-  bool matches(const NodeLabels& labels, std::string_view nodeName) const;
+  bool matches(const Labels& labels, std::string_view nodeName) const;
   bool operator==(const RequiredNodeAffinity&) const = default;
 
  private:
   std::vector<std::pair<std::string, std::string>> nodeSelector_;
   // Terms ORed; nullopt when the pod has no required node affinity.
   std::optional<std::vector<NodeSelectorTerm>> terms_;
+};
+
+// The preferred terms: a node scores the sum of the weights of the terms
+// it matches (terms that do not parse, and weight 0, count for nothing).
+class PreferredNodeAffinity {
+ public:
+  static PreferredNodeAffinity fromPodSpec(const json::object& spec);
+
+  bool empty() const { return terms_.empty(); }
+  std::int64_t score(const Labels& labels, std::string_view nodeName) const;
+  bool operator==(const PreferredNodeAffinity&) const = default;
+
+ private:
+  std::vector<std::pair<std::int32_t, NodeSelectorTerm>> terms_;
 };
 
 }  // namespace kwok::controllers::scheduler

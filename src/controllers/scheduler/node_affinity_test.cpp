@@ -18,16 +18,16 @@ RequiredNodeAffinity oneTerm(std::string_view expressions) {
                   std::string(expressions) + "}]}}}}");
 }
 
-NodeLabels labels(std::string_view text) {
+Labels labels(std::string_view text) {
   auto v = parseJson(text);
-  return v.ok() ? NodeLabels::fromObject(&v->as_object()) : NodeLabels{};
+  return v.ok() ? Labels::fromObject(&v->as_object()) : Labels{};
 }
 
-const NodeLabels kNode = labels(R"({"zone":"a","disk":"ssd","cores":"16"})");
+const Labels kNode = labels(R"({"zone":"a","disk":"ssd","cores":"16"})");
 
 TEST(NodeAffinity, NoConstraintsMatchEveryNode) {
   EXPECT_TRUE(affinity("{}").matches(kNode, "n"));
-  EXPECT_TRUE(affinity("{}").matches(NodeLabels{}, "n"));
+  EXPECT_TRUE(affinity("{}").matches(Labels{}, "n"));
 }
 
 TEST(NodeAffinity, NodeSelectorNeedsEveryLabelEqual) {

@@ -1,16 +1,25 @@
 // Lean projections of the objects the scheduler watches. Informer events
 // are reduced to these on arrival and the objects dropped: only what
-// filtering, scoring and accounting read is kept, so the scheduler's memory
-// grows with nodes and pods, not with the size of their manifests.
+// filtering, scoring, preemption and accounting read is kept, so the
+// scheduler's memory grows with nodes and pods, not with the size of their
+// manifests. Rarely used parts (pod affinity terms) are shared pointers
+// that stay null for the pods without them.
 #pragma once
 
 #include <cstdint>
+#include <limits>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "controllers/scheduler/host_ports.h"
+#include "controllers/scheduler/labels.h"
 #include "controllers/scheduler/node_affinity.h"
+#include "controllers/scheduler/pod_affinity.h"
 #include "controllers/scheduler/resources.h"
+#include "controllers/scheduler/spread_constraint.h"
 #include "controllers/scheduler/taints.h"
 #include "core/json.h"
 
@@ -21,7 +30,7 @@ namespace kwok::controllers::scheduler {
 // not reach the projection).
 struct NodeInfo {
   std::string name;
-  NodeLabels labels;
+  Labels labels;
   // The NoSchedule and NoExecute taints, in the node's order. A node whose
   // Ready condition is not True also carries the NoSchedule taint the node
   // lifecycle controller would add (node.kubernetes.io/not-ready, or
@@ -30,6 +39,8 @@ struct NodeInfo {
   // tolerations every pod gets by default do not), and failures read as
   // kube-scheduler's do.
   std::vector<Taint> taints;
+  // The PreferNoSchedule taints (the TaintToleration score).
+  std::vector<Taint> softTaints;
   bool unschedulable = false;
   // status.allocatable (status.capacity when allocatable is absent, as the
   // API server defaults it).
@@ -47,10 +58,18 @@ struct SchedulingSpec {
   PodRequests requests;
   std::int32_t priority = 0;
   bool preemptNever = false;  // spec.preemptionPolicy: Never
+  Labels labels;
   RequiredNodeAffinity affinity;
+  PreferredNodeAffinity preferredAffinity;
   std::vector<Toleration> tolerations;
+  std::vector<HostPort> hostPorts;
+  std::shared_ptr<const PodAffinity> podAffinity;  // null: none
+  std::vector<SpreadConstraint> spread;
+  // Names of the PersistentVolumeClaims its persistentVolumeClaim volumes
+  // use (generic ephemeral volumes are not checked).
+  std::vector<std::string> claims;
 
-  bool operator==(const SchedulingSpec&) const = default;
+  bool operator==(const SchedulingSpec& o) const;
 };
 
 // The PodScheduled condition as last seen on a pod.
@@ -62,18 +81,31 @@ struct ScheduledCondition {
 // A pod waiting to be scheduled by us.
 struct PodInfo {
   std::string ns, name, uid;
+  std::size_t profile = 0;  // index of the profile its schedulerName names
   SchedulingSpec spec;
   ScheduledCondition condition;
+  std::string nominatedNode;  // status.nominatedNodeName
 
   std::string key() const { return ns + "/" + name; }
 };
 
 // A pod that occupies a node (bound, or assumed by us while binding).
 struct AssignedPod {
+  static constexpr std::int64_t kNotStarted = std::numeric_limits<std::int64_t>::max();
+
   std::string node;
   PodRequests requests;
   std::int32_t priority = 0;
-  bool operator==(const AssignedPod&) const = default;
+  std::shared_ptr<const Labels> labels;  // never null
+  std::shared_ptr<const PodAffinity> affinity;  // null: no terms
+  std::vector<HostPort> hostPorts;
+  std::int64_t startTime = kNotStarted;  // status.startTime, Unix seconds
+  bool terminating = false;              // has a deletionTimestamp
+  // Its DisruptionTarget condition says a scheduler preempts it.
+  bool preemptedByScheduler = false;
+
+  AssignedPod() : labels(std::make_shared<const Labels>()) {}
+  bool operator==(const AssignedPod& o) const;
 };
 
 // How one pod object concerns the scheduler.
@@ -89,9 +121,23 @@ struct PodView {
   std::optional<PodInfo> pending;
 };
 
-PodView viewPod(const json::value& pod, std::string_view schedulerName);
+// `schedulerNames`: one per profile, in profile order.
+PodView viewPod(const json::value& pod, std::span<const std::string> schedulerNames);
+
+// A PodDisruptionBudget as preemption reads it.
+struct DisruptionBudget {
+  std::string ns;
+  Selector selector;  // an empty selector protects nothing here
+  std::int32_t disruptionsAllowed = 0;
+  std::vector<std::string> disruptedPods;  // sorted names
+
+  static DisruptionBudget fromObject(const json::value& pdb);
+  bool operator==(const DisruptionBudget&) const = default;
+};
 
 // "<namespace>/<name>" of any object.
 std::string objectKey(const json::value& object);
+// The namespace part of such a key.
+std::string_view keyNamespace(std::string_view key);
 
 }  // namespace kwok::controllers::scheduler

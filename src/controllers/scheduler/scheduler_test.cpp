@@ -234,7 +234,7 @@ TEST_F(SchedulerTest, BackToBackPodsDoNotOvercommitAndDeletionsMakeRoom) {
     for (int i = 0; i < 5; ++i) n += !events("p" + std::to_string(i), "FailedScheduling").empty();
     return n;
   };
-  ASSERT_TRUE(eventually([&] { return bound() == 2 && failed() == 3; }));
+  ASSERT_TRUE(eventually([&] { return bound() == 2 && failed() == 3; })) << bound() << " bound, " << failed() << " failed";
   const std::string full =
       "0/1 nodes are available: 1 Insufficient cpu. "
       "preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.";

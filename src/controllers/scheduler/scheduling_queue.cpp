@@ -39,7 +39,11 @@ void SchedulingQueue::detach(const std::string& key, Entry& e) {
   switch (e.state) {
     case State::Active: active_.erase({e.pod->spec.priority, e.seq, key}); break;
     case State::Backoff: backoff_.erase({e.backoffUntil, key}); break;
-    case State::Unschedulable: (e.roomMayHelp ? waitingForRoom_ : waitingForNodes_).erase(key); break;
+    case State::Unschedulable:
+      for (int i = 0; i < kEventKinds; ++i) {
+        if (e.retryOn & (1u << i)) waiting_[i].erase(key);
+      }
+      break;
     case State::InFlight: --inFlight_; break;
   }
 }
@@ -107,22 +111,18 @@ void SchedulingQueue::promoteDue(Clock::time_point now) {
   }
 }
 
-void SchedulingQueue::flushUnschedulable(Clock::time_point now) {
-  for (auto* waiting : {&waitingForNodes_, &waitingForRoom_}) {
-    std::vector<std::string> due;
-    for (const auto& key : *waiting) {
-      if (now - entries_.at(key).unschedulableSince >= opts_.unschedulableTimeout) due.push_back(key);
-    }
-    for (const auto& key : due) {
-      waiting->erase(key);
-      toActiveOrBackoff(key, entries_.at(key), now);
-    }
-  }
+void SchedulingQueue::wake(const std::string& key, Entry& e, Clock::time_point now) {
+  detach(key, e);
+  toActiveOrBackoff(key, e, now);
 }
 
-void SchedulingQueue::moveAll(std::unordered_set<std::string>& waiting, Clock::time_point now) {
-  for (const auto& key : waiting) toActiveOrBackoff(key, entries_.at(key), now);
-  waiting.clear();
+void SchedulingQueue::flushUnschedulable(Clock::time_point now) {
+  // Every unschedulable pod waits for node changes.
+  std::vector<std::string> due;
+  for (const auto& key : waiting_[0]) {
+    if (now - entries_.at(key).unschedulableSince >= opts_.unschedulableTimeout) due.push_back(key);
+  }
+  for (const auto& key : due) wake(key, entries_.at(key), now);
 }
 
 std::optional<SchedulingQueue::Item> SchedulingQueue::pop() {
@@ -158,7 +158,7 @@ void SchedulingQueue::done(const std::string& key) {
   entries_.erase(it);
 }
 
-void SchedulingQueue::requeueUnschedulable(const Item& item, bool roomMayHelp) {
+void SchedulingQueue::requeueUnschedulable(const Item& item, ClusterEvents retryOn) {
   std::string key = item.pod->key();
   std::lock_guard lk(mu_);
   auto it = entries_.find(key);
@@ -172,8 +172,10 @@ void SchedulingQueue::requeueUnschedulable(const Item& item, bool roomMayHelp) {
   } else {
     e.state = State::Unschedulable;
     e.unschedulableSince = now;
-    e.roomMayHelp = roomMayHelp;
-    (roomMayHelp ? waitingForRoom_ : waitingForNodes_).insert(key);
+    e.retryOn = retryOn | kNodeChanged;
+    for (int i = 0; i < kEventKinds; ++i) {
+      if (e.retryOn & (1u << i)) waiting_[i].insert(key);
+    }
   }
 }
 
@@ -187,13 +189,17 @@ void SchedulingQueue::requeueAfterError(std::shared_ptr<const PodInfo> pod, int 
   toBackoff(key, e, Clock::now() + backoffFor(attempts));
 }
 
-void SchedulingQueue::onClusterChange(ClusterChange change) {
+void SchedulingQueue::onClusterChange(ClusterEvents events) {
+  if (events == 0) return;
   std::lock_guard lk(mu_);
   // Pods in flight decide on a picture that may predate this change.
   moveRequestCycle_ = schedulingCycle_;
   auto now = Clock::now();
-  moveAll(waitingForRoom_, now);
-  if (change == ClusterChange::Nodes) moveAll(waitingForNodes_, now);
+  for (int i = 0; i < kEventKinds; ++i) {
+    if (!(events & (1u << i)) || waiting_[i].empty()) continue;
+    std::vector<std::string> keys(waiting_[i].begin(), waiting_[i].end());
+    for (const auto& key : keys) wake(key, entries_.at(key), now);
+  }
 }
 
 void SchedulingQueue::close() {
@@ -204,7 +210,7 @@ void SchedulingQueue::close() {
 
 SchedulingQueue::Counts SchedulingQueue::counts() const {
   std::lock_guard lk(mu_);
-  return {active_.size(), backoff_.size(), waitingForNodes_.size() + waitingForRoom_.size(), inFlight_};
+  return {active_.size(), backoff_.size(), waiting_[0].size(), inFlight_};
 }
 
 }  // namespace kwok::controllers::scheduler

@@ -8,8 +8,9 @@
 //    unschedulableTimeout has passed; then they go to backoff (or straight
 //    to active if their backoff is over). So an unschedulable pod is retried
 //    on change, never in a loop. Like kube-scheduler's queueing hints, but
-//    coarser: a node added or changed may help any pod; room freed on a node
-//    (a pod gone or finished) only pods that some node lacked room for.
+//    coarser: each waiting pod names the ClusterEvents that may help it
+//    (a node change may help any pod; a pod leaving a node only pods that
+//    some node lacked room for; and so on).
 // A popped pod is *in flight* until the scheduler reports the outcome with
 // done(), requeueUnschedulable() or requeueAfterError(). If the cluster
 // changed or the pod was updated while it was in flight, an unschedulable
@@ -18,6 +19,7 @@
 // Keys are "<namespace>/<name>". Thread-safe; pop() blocks.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -30,6 +32,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "controllers/scheduler/cluster_event.h"
 #include "controllers/scheduler/projections.h"
 
 namespace kwok::controllers::scheduler {
@@ -55,11 +58,6 @@ class SchedulingQueue {
     std::uint64_t cycle = 0;  // the scheduling cycle of this attempt
   };
 
-  enum class ClusterChange {
-    Nodes,      // a node was added or changed
-    RoomFreed,  // a pod left a node (deleted, finished, moved, unbound)
-  };
-
   struct Counts {
     std::size_t active = 0, backoff = 0, unschedulable = 0, inFlight = 0;
   };
@@ -79,16 +77,16 @@ class SchedulingQueue {
   // Outcomes of an attempt. Each is ignored unless the pod is still the
   // one in flight (it may have been removed, or removed and re-added).
   void done(const std::string& key);
-  // `roomMayHelp`: some node lacked only room, which pods leaving it could
-  // make (the FitResult was Unschedulable, not Unresolvable).
-  void requeueUnschedulable(const Item& item, bool roomMayHelp);
+  // `retryOn`: the ClusterEvents that may let it fit (kNodeChanged is
+  // always among them).
+  void requeueUnschedulable(const Item& item, ClusterEvents retryOn);
   // Binding or an API call failed after done(): retry after backoff,
   // unless the pod was added again meanwhile.
   void requeueAfterError(std::shared_ptr<const PodInfo> pod, int attempts);
 
-  // The cluster changed in a way that may let unschedulable pods fit: moves
-  // those it may help to backoff or active.
-  void onClusterChange(ClusterChange change);
+  // The cluster changed: moves the unschedulable pods waiting for any of
+  // `events` to backoff or active.
+  void onClusterChange(ClusterEvents events);
 
   // Wakes pop() for good.
   void close();
@@ -104,7 +102,7 @@ class SchedulingQueue {
     std::uint64_t seq = 0;                  // first-come order in active
     Clock::time_point backoffUntil;         // while in backoff
     Clock::time_point unschedulableSince;   // while unschedulable
-    bool roomMayHelp = false;               // while unschedulable
+    ClusterEvents retryOn = 0;              // while unschedulable
     bool updatedInFlight = false;
   };
   // Ordering of active pods: priority high to low, then seq.
@@ -127,8 +125,8 @@ class SchedulingQueue {
   Clock::duration backoffFor(int attempts) const;
   void promoteDue(Clock::time_point now);
   void flushUnschedulable(Clock::time_point now);
-  // Moves every pod of an unschedulable set (below) to backoff or active.
-  void moveAll(std::unordered_set<std::string>& waiting, Clock::time_point now);
+  // Moves the unschedulable pod to backoff or active.
+  void wake(const std::string& key, Entry& e, Clock::time_point now);
 
   const Options opts_;
   mutable std::mutex mu_;
@@ -136,9 +134,10 @@ class SchedulingQueue {
   std::unordered_map<std::string, Entry> entries_;
   std::set<ActiveKey> active_;
   std::set<std::pair<Clock::time_point, std::string>> backoff_;
-  // Unschedulable pods: those any node change may help, and those that
-  // freed room may help as well.
-  std::unordered_set<std::string> waitingForNodes_, waitingForRoom_;
+  // Unschedulable pods by the events they wait for: waiting_[i] holds the
+  // pods whose retryOn has bit i.
+  static constexpr int kEventKinds = 5;
+  std::array<std::unordered_set<std::string>, kEventKinds> waiting_;
   std::size_t inFlight_ = 0;
   std::uint64_t nextSeq_ = 0;
   std::uint64_t schedulingCycle_ = 0;

@@ -62,7 +62,7 @@ TEST(SchedulingQueue, UnschedulablePodsWaitForAClusterChange) {
   SchedulingQueue q(fast());
   q.add(pod("p"));
   auto item = q.pop();
-  q.requeueUnschedulable(*item, false);
+  q.requeueUnschedulable(*item, kNodeChanged);
   EXPECT_EQ(q.counts().unschedulable, 1u);
   EXPECT_FALSE(popWithin(q, 300ms).has_value()) << "retried without a change";
 }
@@ -70,9 +70,9 @@ TEST(SchedulingQueue, UnschedulablePodsWaitForAClusterChange) {
 TEST(SchedulingQueue, AMoveRetriesAfterBackoff) {
   SchedulingQueue q(fast());
   q.add(pod("p"));
-  q.requeueUnschedulable(*q.pop(), false);
+  q.requeueUnschedulable(*q.pop(), kNodeChanged);
   auto moved = std::chrono::steady_clock::now();
-  q.onClusterChange(SchedulingQueue::ClusterChange::Nodes);
+  q.onClusterChange(kNodeChanged);
   EXPECT_EQ(q.counts().backoff, 1u);
   auto again = popWithin(q, 2s);
   ASSERT_TRUE(again.has_value());
@@ -84,14 +84,14 @@ TEST(SchedulingQueue, FreedRoomRetriesOnlyPodsThatLackedRoom) {
   SchedulingQueue q(fast());
   q.add(pod("tainted-out"));
   q.add(pod("too-full"));
-  q.requeueUnschedulable(*q.pop(), false);
-  q.requeueUnschedulable(*q.pop(), true);
-  q.onClusterChange(SchedulingQueue::ClusterChange::RoomFreed);
+  q.requeueUnschedulable(*q.pop(), kNodeChanged);
+  q.requeueUnschedulable(*q.pop(), kNodeChanged | kPodRemoved);
+  q.onClusterChange(kPodRemoved);
   EXPECT_EQ(q.counts().unschedulable, 1u);
   auto retried = popWithin(q, 2s);
   ASSERT_TRUE(retried.has_value());
   EXPECT_EQ(retried->pod->name, "too-full");
-  q.onClusterChange(SchedulingQueue::ClusterChange::Nodes);
+  q.onClusterChange(kNodeChanged);
   EXPECT_EQ(q.counts().unschedulable, 0u);
 }
 
@@ -99,8 +99,8 @@ TEST(SchedulingQueue, AChangeDuringTheAttemptIsNotMissed) {
   SchedulingQueue q(fast());
   q.add(pod("p"));
   auto item = q.pop();
-  q.onClusterChange(SchedulingQueue::ClusterChange::Nodes);  // e.g. a node was added while deciding
-  q.requeueUnschedulable(*item, false);
+  q.onClusterChange(kNodeChanged);  // e.g. a node was added while deciding
+  q.requeueUnschedulable(*item, kNodeChanged);
   EXPECT_EQ(q.counts().unschedulable, 0u);
   EXPECT_TRUE(popWithin(q, 2s).has_value());
 }
@@ -108,7 +108,7 @@ TEST(SchedulingQueue, AChangeDuringTheAttemptIsNotMissed) {
 TEST(SchedulingQueue, UpdatesRetryOnlyWhenTheSchedulingSpecChanged) {
   SchedulingQueue q(fast());
   q.add(pod("p"));
-  q.requeueUnschedulable(*q.pop(), false);
+  q.requeueUnschedulable(*q.pop(), kNodeChanged);
   // Our own status patch comes back as an update: nothing to retry.
   auto patched = std::make_shared<PodInfo>(*pod("p"));
   patched->condition = {"False", "Unschedulable", "0/1 nodes are available"};
@@ -128,7 +128,7 @@ TEST(SchedulingQueue, UnschedulablePodsAreFlushedAfterTheTimeout) {
   o.flushInterval = 50ms;
   SchedulingQueue q(o);
   q.add(pod("p"));
-  q.requeueUnschedulable(*q.pop(), false);
+  q.requeueUnschedulable(*q.pop(), kNodeChanged);
   EXPECT_TRUE(popWithin(q, 2s).has_value());
 }
 
@@ -137,7 +137,7 @@ TEST(SchedulingQueue, OutcomesForRemovedPodsAreDropped) {
   q.add(pod("p"));
   auto item = q.pop();
   q.remove("ns/p");
-  q.requeueUnschedulable(*item, false);
+  q.requeueUnschedulable(*item, kNodeChanged);
   auto c = q.counts();
   EXPECT_EQ(c.active + c.backoff + c.unschedulable + c.inFlight, 0u);
   q.add(pod("p"));
