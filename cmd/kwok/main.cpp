@@ -97,6 +97,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--pod-play-stage-parallelism", opts.podPlayStageParallelism, "Parallelism of playing pod stages")
       ->capture_default_str();
+  app.add_option("--node-lease-holder-identity", opts.nodeLeaseHolderIdentity,
+                 "holderIdentity of the node leases (default: <hostname>_<uuid>, new per process)");
   app.add_option("--node-lease-parallelism", opts.nodeLeaseParallelism, "Parallelism of node leases")
       ->capture_default_str();
   app.add_option("--server-address", serverAddress, "Address to expose the server on");

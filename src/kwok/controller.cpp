@@ -83,7 +83,7 @@ Controller::Controller(std::unique_ptr<client::RestClient> client, const Options
                        NodeManageSelector selector)
     : client_(std::move(client)),
       clock_(clock),
-      identity_(newHolderIdentity()),
+      identity_(options.nodeLeaseHolderIdentity.empty() ? newHolderIdentity() : options.nodeLeaseHolderIdentity),
       recorder_(*client_, "kwok_controller", "", clock),
       base_([&] {
         gotpl::FuncMap f(clock);

@@ -30,6 +30,9 @@ struct Options {
 
   // 0 disables node leases.
   unsigned nodeLeaseDurationSeconds = 40;
+  // The leases' holderIdentity; empty: "<hostname>_<uuid>", new per process.
+  // A fixed one lets a restarted kwok take its leases back at once.
+  std::string nodeLeaseHolderIdentity;
 
   // Kinds read from the API instead of --config (--enable-crds); kwok acts
   // on Stage, and accepts upstream's other kwok.x-k8s.io kinds.

@@ -86,7 +86,11 @@ Result<std::vector<Component>> buildComponents(const ComponentInputs& in) {
                                                                ? "[" + o.bindAddress + "]"
                                                                : o.bindAddress,
                                 in.kwokControllerPort),
-                    fmt::format("--node-lease-duration-seconds={}", o.nodeLeaseDurationSeconds)},
+                    fmt::format("--node-lease-duration-seconds={}", o.nodeLeaseDurationSeconds),
+                    // Stable per cluster: after a restart or a snapshot restore,
+                    // kwok holds the leases it held before instead of waiting
+                    // for them to lapse.
+                    "--node-lease-holder-identity=kwokctl-" + fs::path(in.dir).filename().string()},
                    fmt::format("http://{}:{}/healthz", host, in.kwokControllerPort),
                    {{"http", in.kwokControllerPort}}};
     if (in.kwokConfig) kwok.command.push_back("--config=" + at("kwok-controller.yaml"));
