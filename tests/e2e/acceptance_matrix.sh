@@ -9,7 +9,7 @@ if [ ! -f "$MATRIX" ]; then
   echo "SKIPPED: $MATRIX not found (set KWOK_SHARED)"
   exit 77
 fi
-GROUPS=(core errors apply crd typed)
+GROUPS=(core errors apply crd typed workloads)
 # Cases that need the workload controllers (issue 5), with the group they belong to.
 PENDING=(
 )

@@ -14,15 +14,16 @@ CREATED_CLUSTERS=()
 
 cleanup() {
   local rc=$?
-  for c in "${CREATED_CLUSTERS[@]}"; do
-    "$BIN/kwokctl" -q --name "$c" delete cluster >/dev/null 2>&1 || true
-  done
+  # Logs first: deleting a cluster removes its directory.
   if [ $rc -ne 0 ]; then
     echo "--- component logs (last lines) ---"
     for f in "$KWOK_WORKDIR"/clusters/*/logs/*.log; do
       [ -f "$f" ] && { echo "== $f"; tail -n 30 "$f"; }
     done
   fi
+  for c in "${CREATED_CLUSTERS[@]}"; do
+    "$BIN/kwokctl" -q --name "$c" delete cluster >/dev/null 2>&1 || true
+  done
   rm -rf "$TEST_DIR"
   exit $rc
 }
