@@ -33,7 +33,7 @@ struct ControllerContext {
   // --scheduler-name: the spec.schedulerName the scheduler serves.
   std::string schedulerName = "default-scheduler";
   // --config: a KubeSchedulerConfiguration file for the scheduler's profiles.
-  std::string schedulerConfig;
+  std::string schedulerConfig = {};
   // The PEM of --root-ca-file, which root-ca-cert-publisher publishes
   // (empty: nothing is published).
   std::string rootCaPem = {};

@@ -19,24 +19,24 @@ struct Options {
   // writes this one address to every node; here each node gets its own,
   // counting up from it.
   std::string nodeIp = "10.0.0.1";
-  std::string nodeName;  // the Hostname address of nodes without one (--node-name)
+  std::string nodeName = {};  // the Hostname address of nodes without one (--node-name)
   int nodePort = 0;      // the kubelet port in status.daemonEndpoints (--node-port)
 
   // Which nodes to manage: exactly one mode (the two selectors may be combined).
   bool manageAllNodes = false;
-  std::string manageNodesWithAnnotationSelector;
-  std::string manageNodesWithLabelSelector;
-  std::string manageSingleNode;
+  std::string manageNodesWithAnnotationSelector = {};
+  std::string manageNodesWithLabelSelector = {};
+  std::string manageSingleNode = {};
 
   // 0 disables node leases.
   unsigned nodeLeaseDurationSeconds = 40;
   // The leases' holderIdentity; empty: "<hostname>_<uuid>", new per process.
   // A fixed one lets a restarted kwok take its leases back at once.
-  std::string nodeLeaseHolderIdentity;
+  std::string nodeLeaseHolderIdentity = {};
 
   // Kinds read from the API instead of --config (--enable-crds); kwok acts
   // on Stage, and accepts upstream's other kwok.x-k8s.io kinds.
-  std::vector<std::string> enableCrds;
+  std::vector<std::string> enableCrds = {};
 
   // Worker threads per controller (upstream's *Parallelism options).
   unsigned nodePlayStageParallelism = 4;

@@ -31,15 +31,15 @@ bool finished(const common::PodInfo& p) { return p.phase == PodPhase::Succeeded 
 // What one sync of one set works with.
 struct StatefulSetController::Plan {
   const json::value& set;
-  common::OwnerRef ref;
-  client::ObjectRef about;
-  std::string ns;
+  common::OwnerRef ref = {};
+  client::ObjectRef about = {};
+  std::string ns = {};
   int replicas = 1, start = 0, partition = 0;
   std::int64_t minReadySeconds = 0;
   bool monotonic = true, rolling = true;
-  common::RevisionState revs;
-  std::map<int, WorkloadPod> slots;    // ordinals [start, start + replicas)
-  std::map<int, WorkloadPod> condemned;  // ordinals outside
+  common::RevisionState revs = {};
+  std::map<int, WorkloadPod> slots = {};      // ordinals [start, start + replicas)
+  std::map<int, WorkloadPod> condemned = {};  // ordinals outside
   // Whether a step has to wait for pods to change (OrderedReady).
   bool waiting = false;
 
