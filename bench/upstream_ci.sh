@@ -20,7 +20,7 @@ NAME=bench
 cleanup() { "$BIN/kwokctl" -q --name $NAME delete cluster >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-"$BIN/kwokctl" -q --name $NAME create cluster
+"$BIN/kwokctl" -q --name $NAME create cluster ${KWOK_BENCH_CREATE_FLAGS:-}
 K() { "$KUBECTL" "$@"; }
 
 # watch_until RESOURCE TARGET AWK-CONDITION NAME-FIELD [KUBECTL-FLAGS]:

@@ -164,6 +164,45 @@ TEST_F(KwokTest, LeaseIsRenewed) {
   }, 5s));
 }
 
+TEST_F(KwokTest, ANodeLeasedByAnotherKwokIsPlayedOnceItsLeaseLapses) {
+  createNode("n1");
+  auto held = api().post(
+      "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+      json::object{{"apiVersion", "coordination.k8s.io/v1"},
+                   {"kind", "Lease"},
+                   {"metadata", json::object{{"name", "n1"}, {"namespace", "kube-node-lease"}}},
+                   {"spec", json::object{{"holderIdentity", "other-kwok"},
+                                         {"leaseDurationSeconds", 2},
+                                         {"renewTime", formatMicroTime(clock_.now())}}}});
+  ASSERT_TRUE(held.ok()) << held.error().message;
+  startKwok();
+  std::this_thread::sleep_for(1s);
+  EXPECT_FALSE(nodeReady("n1")) << "played while another kwok held the lease";
+  // Once the lease lapses, kwok takes it over and plays the node it saw before.
+  ASSERT_TRUE(eventually([&] { return nodeReady("n1"); }, 5s));
+  auto lease = api().get("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1");
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ(stringAt(*lease, {"spec", "holderIdentity"}), kwok_->identity());
+  EXPECT_EQ(findPath(*lease, {"spec", "leaseTransitions"})->to_number<int>(), 1);
+}
+
+TEST_F(KwokTest, AKwokWithAFixedIdentityTakesItsLeasesBackAtOnce) {
+  options_.nodeLeaseHolderIdentity = "kwokctl-test";
+  createNode("n1");
+  startKwok();
+  ASSERT_TRUE(eventually([&] { return nodeReady("n1"); }));
+  stopKwok();
+  // As after a snapshot restore: the lease is held by the identity, for 40 s.
+  ASSERT_TRUE(api()
+                  .patch("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n1", PatchType::Merge,
+                         json::object{{"spec", json::object{{"holderIdentity", "kwokctl-test"},
+                                                            {"renewTime", formatMicroTime(clock_.now())}}}})
+                  .ok());
+  createPod("after-restart", "n1");
+  startKwok();
+  EXPECT_TRUE(eventually([&] { return podPhase("after-restart", "Running"); }, 5s));
+}
+
 TEST_F(KwokTest, NodesOutsideTheSelectorAreLeftAlone) {
   options_.manageAllNodes = false;
   options_.manageNodesWithLabelSelector = "type=kwok";

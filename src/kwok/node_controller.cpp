@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <unordered_set>
+#include <utility>
 
 #include "api/catalog.h"
 #include "net/http.h"
@@ -114,7 +115,12 @@ NodeController::NodeController(client::RestClient& client, client::EventRecorder
                   },
                   [this](const json::value& node) {
                     std::string name(stringAt(node, {"metadata", "name"}));
-                    return config_.selector.matches(node) && heldByUs(name);
+                    if (!config_.selector.matches(node)) return false;
+                    bool held = heldByUs(name);
+                    std::lock_guard lk(mu_);
+                    if (auto it = nodes_.find(name); it != nodes_.end())
+                      it->second.parked = held ? json::value() : node;
+                    return held;
                   },
                   [this](gotpl::FuncMap& funcs, PlayContext& ctx) {
                     std::string name(stringAt(*ctx.object, {"metadata", "name"}));
@@ -166,7 +172,14 @@ void NodeController::apply(const Change& c) {
   if (c.unmanaged && hooks_.unmanaged) hooks_.unmanaged(c.name);
 }
 
-void NodeController::resync(const std::string& name) { engine_.refresh(name); }
+void NodeController::resync(const std::string& name) {
+  json::value parked;
+  {
+    std::lock_guard lk(mu_);
+    if (auto it = nodes_.find(name); it != nodes_.end()) parked = std::exchange(it->second.parked, nullptr);
+  }
+  engine_.refresh(name, std::move(parked));
+}
 
 bool NodeController::plays(const std::string& name) const {
   {

@@ -70,6 +70,9 @@ class NodeController {
     bool managed = false;
     std::vector<std::string> internalIps, externalIps, podCidrs;
     std::vector<IpAddress> heldIps;  // this node's addresses in the pool
+    // The node as last seen while it could not be played (its lease not
+    // ours yet): resync plays it without reading it again.
+    json::value parked;
   };
   struct Change {
     std::string name, uid;

@@ -117,7 +117,11 @@ Outcome NodeLeaseController::sync(const std::string& nodeName) {
   SystemTime now = clock_.now();
   bool wasHeld = lease.held;
   bool create = false;
-  if (!lease.held || lease.resourceVersion.empty()) {
+  if (lease.unread) {
+    create = true;
+    lease.transitions = 0;
+    lease.acquireTime = formatMicroTime(now);
+  } else if (!lease.held || lease.resourceVersion.empty()) {
     // Not ours yet (or we lost track): read it and decide.
     auto current = client_.get(leasePath(nodeName));
     if (!current && current.error().code != 404) {
@@ -158,6 +162,9 @@ Outcome NodeLeaseController::sync(const std::string& nodeName) {
     const auto& e = r.error();
     std::lock_guard lk(mu_);
     if (auto it = leases_.find(nodeName); it != leases_.end()) {
+      it->second.unread = false;
+      // It exists: read it at once.
+      if (e.code == 409 && create) return Outcome::after(std::chrono::milliseconds(0));
       // Written by someone else meanwhile, or deleted: read it again.
       if (e.code == 409 || e.code == 404) it->second.resourceVersion.clear();
       if (e.code == 409) it->second.held = false;
@@ -174,6 +181,7 @@ Outcome NodeLeaseController::sync(const std::string& nodeName) {
     if (it == leases_.end()) return Outcome::done();
     it->second.resourceVersion = stringAt(*r, {"metadata", "resourceVersion"});
     it->second.held = true;
+    it->second.unread = false;
     it->second.transitions = lease.transitions;
     it->second.acquireTime = lease.acquireTime;
   }

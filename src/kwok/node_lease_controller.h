@@ -55,6 +55,9 @@ class NodeLeaseController {
     std::string uid;              // the node's
     std::string resourceVersion;  // of our last write; empty: read the lease first
     bool held = false;
+    // Never read: create it without reading first (a new node has no lease
+    // yet; a 409 says it has one, which is then read).
+    bool unread = true;
     std::int64_t transitions = 0;
     std::string acquireTime;
   };

@@ -259,7 +259,11 @@ std::string StageController::pathOf(const std::string& key) const {
   return config_.resource.objectPath(ns, name);
 }
 
-void StageController::refresh(const std::string& key) {
+void StageController::refresh(const std::string& key, json::value known) {
+  if (!known.is_null()) {
+    match(std::move(known));
+    return;
+  }
   auto object = client_.get(pathOf(key));
   if (!object) {
     if (object.error().code == 404) cancel(key);

@@ -102,9 +102,10 @@ class StageController {
   // Lists the objects of the collection matching `query` (default: the
   // informer's) and matches each as if it had changed. Blocks while listing.
   void resync(const std::string& query = {});
-  // GETs one object (its key) and matches it as if it had changed; a
-  // missing object cancels its job. Blocks while reading.
-  void refresh(const std::string& key);
+  // Matches one object (its key) as if it had changed: `known`, the object
+  // as last seen, or else what a GET returns (blocking while it reads); a
+  // missing object cancels its job.
+  void refresh(const std::string& key, json::value known = nullptr);
   // Plays a job that renderFailed kept waiting.
   void wake(const std::string& key);
 
