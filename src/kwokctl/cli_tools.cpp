@@ -1,7 +1,9 @@
 // logs, export, kubectl, scale, port-forward, config and completion.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -14,11 +16,14 @@
 #include "kwokctl/files.h"
 #include "kwokctl/logs.h"
 #include "kwokctl/port_forward.h"
+#include "kwok/stage/evaluate.h"
 #include "kwokctl/scale.h"
 
 namespace kwok::kwokctl::cli {
 
 namespace {
+
+namespace fs = std::filesystem;
 
 // The kubectl tests and users run: the pinned 1.32 binary when installed.
 std::string kubectlBinary() {
@@ -237,6 +242,68 @@ void addConfig(CLI::App& app, const Globals& g, Commands& out) {
   });
 }
 
+// The documents of the files named, directories read one level deep (their
+// .yaml and .yml files, in name order).
+Result<std::vector<json::value>> readDocuments(const std::vector<std::string>& paths) {
+  std::vector<json::value> docs;
+  for (const auto& path : paths) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      for (const auto& e : fs::directory_iterator(path, ec))
+        if (e.path().extension() == ".yaml" || e.path().extension() == ".yml") files.push_back(e.path());
+      std::sort(files.begin(), files.end());
+    } else {
+      files.emplace_back(path);
+    }
+    for (const auto& file : files) {
+      auto text = readFile(file.string());
+      if (!text) return text.error();
+      auto parsed = yamlDocumentsToJson(*text);
+      if (!parsed) return Error::badRequest(fmt::format("{}: {}", file.string(), parsed.error().message));
+      for (auto& d : *parsed)
+        if (!d.is_null()) docs.push_back(std::move(d));
+    }
+  }
+  return docs;
+}
+
+void addStage(CLI::App& app, const Globals& g, Commands& out) {
+  auto* stage = app.add_subcommand("stage", "Works with Stages without a cluster [evaluate]")->require_subcommand(1);
+  auto* cmd = stage->add_subcommand(
+      "evaluate", "Prints the stages (from -c files or directories) an object matches, with their delay, weight and "
+                  "rendered steps, in the shape of upstream's stage testdata");
+  struct Flags {
+    std::string object;
+    bool placeholders = false;
+  };
+  auto f = std::make_shared<Flags>();
+  cmd->add_option("-f,--file", f->object, "the object(s) to evaluate (YAML)")->required();
+  cmd->add_flag("--placeholders", f->placeholders,
+                "print template functions as placeholders (<Now>, <NodeIPWith(...)>) instead of values");
+  on(out, cmd, [&g, f]() -> Status {
+    if (g.configs.empty()) return Error::badRequest("stage evaluate needs the stages: -c FILE|DIR (repeatable)");
+    auto docs = readDocuments(g.configs);
+    if (!docs) return docs.error();
+    auto stages = stage::compileStages(*docs);
+    if (!stages) return stages.error();
+    if (stages->empty()) return Error::badRequest("no Stage documents in " + fmt::format("{}", fmt::join(g.configs, ", ")));
+    auto objects = readDocuments({f->object});
+    if (!objects) return objects.error();
+    if (objects->empty()) return Error::badRequest(f->object + ": no object");
+    stage::EvaluateOptions options;
+    options.placeholders = f->placeholders;
+    bool first = true;
+    for (const auto& o : *objects) {
+      auto r = stage::evaluate(*stages, o, options);
+      if (!r) return r.error();
+      fmt::print("{}{}", first ? "" : "---\n", jsonToYaml(*r));
+      first = false;
+    }
+    return {};
+  });
+}
+
 void addCompletion(CLI::App& app, Commands& out) {
   auto* cmd = app.add_subcommand("completion", "Prints a shell completion script: source <(kwokctl completion bash)");
   auto shell = std::make_shared<std::string>();
@@ -257,6 +324,7 @@ void addToolCommands(CLI::App& app, const Globals& g, Commands& out) {
   addScale(app, g, out);
   addPortForward(app, g, out);
   addConfig(app, g, out);
+  addStage(app, g, out);
   addCompletion(app, out);
 }
 
