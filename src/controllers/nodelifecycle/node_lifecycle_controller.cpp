@@ -291,7 +291,10 @@ void NodeLifecycleController::monitor() {
       std::string ready = currentReady(name, n, now);
       if (stale && !n.markedUnknown && markUnknown_.insert(name).second) nodeQueue_.add(name);
       if (!n.excluded) (ready == "True" ? zones[n.zone].first : zones[n.zone].second)++;
-      auto& last = lastReady_[name];
+      // First seen: what the node itself says, as kube compares with the
+      // observed condition (a node that went stale before the first tick
+      // still has its pods marked not ready).
+      auto& last = lastReady_.try_emplace(name, n.ready).first->second;
       if (ready != "True" && last == "True") {
         becameNotReady.emplace_back(name, n.uid);
         podsNotReady_.insert(name);
