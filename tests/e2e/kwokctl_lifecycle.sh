@@ -56,7 +56,8 @@ ok "dead component reported and restarted"
 
 kc --name one logs kwok-apiserver | grep -q 'serving on 127.0.0.1' || fail "logs kwok-apiserver"
 kc --name one logs kube-apiserver >/dev/null || fail "upstream component name not accepted by logs"
-kc --name one logs -f kwok-apiserver > "$TEST_DIR/follow.log" 2>&1 & fpid=$!
+# Background commands run kwokctl itself, so that kill reaches it (not a subshell).
+"$BIN/kwokctl" --name one logs -f kwok-apiserver > "$TEST_DIR/follow.log" 2>&1 & fpid=$!
 k --context kwok-one get ns >/dev/null; kc --name one stop cluster -q; kc --name one start cluster -q
 retry 5 bash -c "[ \$(grep -c 'serving on' '$TEST_DIR/follow.log') -ge 2 ]" || fail "logs -f did not follow a restart"
 kill "$fpid"; wait "$fpid" 2>/dev/null || true
@@ -70,7 +71,7 @@ grep -q alice <<<"$who" && grep -q devs <<<"$who" || fail "signed kubeconfig: $w
 kc --name one get artifacts | grep -q 'kwok-apiserver$' || fail "get artifacts"
 ok "get kubeconfig for another user, get artifacts"
 
-kc --name one port-forward kwok-controller 0:http > "$TEST_DIR/pf.out" 2>&1 & pf=$!
+"$BIN/kwokctl" --name one port-forward kwok-controller 0:http > "$TEST_DIR/pf.out" 2>&1 & pf=$!
 retry 5 grep -q 'Forwarding from' "$TEST_DIR/pf.out" || fail "port-forward: $(cat "$TEST_DIR/pf.out")"
 [ "$(curl -s "http://$(grep -o '127.0.0.1:[0-9]*' "$TEST_DIR/pf.out" | head -1)/healthz")" = ok ] || fail "forwarded port does not answer"
 kill "$pf"; wait "$pf" 2>/dev/null || true
