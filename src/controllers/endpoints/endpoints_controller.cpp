@@ -146,8 +146,13 @@ void EndpointsController::observe(const json::value& endpoints, bool ours) {
     changed = it == endpoints_.end() || it->second.hash != k.hash;
     endpoints_[key] = std::move(k);
   }
-  // Someone else's edit of managed Endpoints is undone.
-  if (changed && !ours) queue_.add(key);
+  // Someone else's edit of managed Endpoints is undone. Only for a service
+  // known to have a selector: Endpoints seen before their service (another
+  // watch) or of a service without one are not ours to delete.
+  if (changed && !ours) {
+    auto snap = tracker_.snapshot(key);
+    if (snap && snap->service.managed()) queue_.add(key);
+  }
 }
 
 Status EndpointsController::sync(const std::string& key) {
