@@ -8,16 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
 IDLE=${2:-10}
-BIN="$PWD/${BUILD_DIR:-build}/cmd"
-KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.32
-[ -x "$KUBECTL" ] || KUBECTL=$(command -v kubectl)
-WORK=$(mktemp -d /tmp/kwok-bench.XXXXXX)
-export KWOK_WORKDIR="$WORK/workdir" KUBECONFIG="$WORK/kubeconfig"
 NAME=start
-cleanup() { "$BIN/kwokctl" -q --name $NAME delete cluster >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+source bench/lib.sh
 
-now() { date +%s.%N; }
 times=()
 for i in $(seq "$RUNS"); do
   t0=$(now)
@@ -34,23 +27,8 @@ median=$(sed -n "$(((RUNS + 1) / 2))p" <<<"$sorted")
 echo "create until kubectl get ns: median ${median}s, best ${best}s over $RUNS runs"
 
 sleep "$IDLE"
-total=0
-rss_json=""
-for f in "$KWOK_WORKDIR/clusters/$NAME"/pids/*.pid; do
-  comp=$(basename "$f" .pid)
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$(cat "$f")/status")
-  echo "idle RSS $comp: $((rss / 1024)) MiB"
-  total=$((total + rss))
-  rss_json+="\"$comp\": $rss, "
-done
+rss=$(rss_json VmRSS "idle RSS")
+total=$(grep -o '[0-9]*' <<<"$rss" | awk '{ s += $1 } END { print s }')
 echo "idle RSS total: $((total / 1024)) MiB"
-
-mkdir -p bench/results
-out="bench/results/cluster_start-$(date -u +%Y%m%dT%H%M%SZ).json"
-cat >"$out" <<JSON
-{"benchmark": "cluster_start", "date": "$(date -u +%FT%TZ)", "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
- "machine": "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)",
- "runs": $RUNS, "seconds": {"median": $median, "best": $best, "all": [$(IFS=,; echo "${times[*]}")]},
- "idle_rss_kib": { ${rss_json}"total": $total }}
-JSON
-echo "wrote $out"
+write_result cluster_start "\"runs\": $RUNS, \"seconds\": {\"median\": $median, \"best\": $best, \"all\": [$(IFS=,; echo "${times[*]}")]},
+ \"idle_rss_kib\": { $rss, \"total\": $total }"

@@ -13,17 +13,9 @@ cd "$(dirname "$0")/.."
 REPLICAS=${1:-10000}
 COUNT=${2:-1000}
 NODES=${3:-200}
-BIN="$PWD/${BUILD_DIR:-build}/cmd"
-KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.32
-[ -x "$KUBECTL" ] || KUBECTL=$(command -v kubectl)
-WORK=$(mktemp -d /tmp/kwok-bench.XXXXXX)
-export KWOK_WORKDIR="$WORK/workdir" KUBECONFIG="$WORK/kubeconfig"
 NAME=deploy
-cleanup() { "$BIN/kwokctl" -q --name $NAME delete cluster >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+source bench/lib.sh
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 # Polls (every 0.1 s) until the jsonpath's output, summed over lines, reaches TARGET.
 poll_sum() {
   local target=$1 ns=$2 jsonpath=$3
@@ -73,22 +65,7 @@ many_s=$(elapsed "$t0" "$t2")
 rate=$(awk -v n="$COUNT" -v s="$many_s" 'BEGIN { printf "%.0f", n / s }')
 echo "phase 2: $COUNT one-replica Deployments Available in ${many_s}s ($rate/s; kubectl create itself took ${create_s}s)"
 
-rss_json=""
-for f in "$KWOK_WORKDIR/clusters/$NAME"/pids/*.pid; do
-  comp=$(basename "$f" .pid)
-  hwm=$(awk '/VmHWM/ {print $2}' "/proc/$(cat "$f")/status" 2>/dev/null || echo 0)
-  echo "peak RSS $comp: $((hwm / 1024)) MiB"
-  rss_json+="\"$comp\": $hwm, "
-done
-
-mkdir -p bench/results
-out="bench/results/deployments-$(date -u +%Y%m%dT%H%M%SZ).json"
-cat >"$out" <<JSON
-{"benchmark": "deployments", "date": "$(date -u +%FT%TZ)", "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
- "machine": "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)",
- "nodes": $NODES, "replicas": $REPLICAS, "count": $COUNT,
- "seconds": {"big_available": $big_s, "many_available": $many_s, "many_kubectl_create": $create_s},
- "many_per_second": $rate,
- "peak_rss_kib": { ${rss_json%, } }}
-JSON
-echo "wrote $out"
+write_result deployments "\"nodes\": $NODES, \"replicas\": $REPLICAS, \"count\": $COUNT,
+ \"seconds\": {\"big_available\": $big_s, \"many_available\": $many_s, \"many_kubectl_create\": $create_s},
+ \"many_per_second\": $rate,
+ \"peak_rss_kib\": { $(rss_json VmHWM "peak RSS") }"

@@ -15,28 +15,17 @@ PODS=${2:-1000000}
 MINUTES=${3:-10}
 CHURN=${4:-1}
 THREADS=${5:-32}
-BUILD="$PWD/${BUILD_DIR:-build}"
-WORK=$(mktemp -d /tmp/kwok-bench.XXXXXX)
-export KWOK_WORKDIR="$WORK/workdir" KUBECONFIG="$WORK/kubeconfig"
 NAME=hold
-cleanup() { "$BUILD/cmd/kwokctl" -q --name $NAME delete cluster >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+source bench/lib.sh
 
-"$BUILD/cmd/kwokctl" -q --name $NAME create cluster
+"$BIN/kwokctl" -q --name $NAME create cluster
 DIR="$KWOK_WORKDIR/clusters/$NAME"
 # Nodes are created in the background; the driver samples the idle RSS first
 # and then waits for them on a watch.
-(sleep 2; "$BUILD/cmd/kwokctl" -q --name $NAME scale node --replicas "$NODES") &
+(sleep 2; "$BIN/kwokctl" -q --name $NAME scale node --replicas "$NODES") &
 SCALER=$!
 result=$("$BUILD/bench/micro/bench_scale_hold" "$DIR/kubeconfig.yaml" "$DIR/pids" "$NODES" "$PODS" "$MINUTES" "$CHURN" "$THREADS")
 wait $SCALER
 echo "$result"
 
-mkdir -p bench/results
-out="bench/results/scale_hold-$(date -u +%Y%m%dT%H%M%SZ).json"
-cat >"$out" <<JSON
-{"benchmark": "scale_hold", "date": "$(date -u +%FT%TZ)", "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
- "machine": "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)",
- "result": $result}
-JSON
-echo "wrote $out"
+write_result scale_hold "\"result\": $result"

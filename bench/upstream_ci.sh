@@ -11,17 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 NODES=${1:-5000}
 PODS=${2:-10000}
-BIN="$PWD/${BUILD_DIR:-build}/cmd"
-KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.32
-[ -x "$KUBECTL" ] || KUBECTL=$(command -v kubectl)
-WORK=$(mktemp -d /tmp/kwok-bench.XXXXXX)
-export KWOK_WORKDIR="$WORK/workdir" KUBECONFIG="$WORK/kubeconfig"
 NAME=bench
-cleanup() { "$BIN/kwokctl" -q --name $NAME delete cluster >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+source bench/lib.sh
 
 "$BIN/kwokctl" -q --name $NAME create cluster ${KWOK_BENCH_CREATE_FLAGS:-}
-K() { "$KUBECTL" "$@"; }
 
 # watch_until RESOURCE TARGET AWK-CONDITION NAME-FIELD [KUBECTL-FLAGS]:
 # watches with kubectl until TARGET distinct names (in awk field NAME-FIELD)
@@ -45,8 +38,6 @@ watch_until() {
 AWK=(awk)
 awk -W version 2>&1 | grep -q mawk && AWK=(awk -W interactive)
 
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 # Phase 1: nodes. node-000000 gets a /16 podCIDR so it can hold the pods.
 watch_until nodes "$NODES" '$2 == "Ready"' 1 & W=$!
@@ -78,22 +69,6 @@ t1=$(now)
 delete_s=$(elapsed "$t0" "$t1")
 echo "phase 3: $PODS pods deleted in ${delete_s}s"
 
-rss_json=""
-for f in "$KWOK_WORKDIR/clusters/$NAME"/pids/*.pid; do
-  comp=$(basename "$f" .pid)
-  pid=$(cat "$f")
-  hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-  echo "peak RSS $comp: $((hwm / 1024)) MiB"
-  rss_json+="\"$comp\": $hwm, "
-done
-
-mkdir -p bench/results
-out="bench/results/upstream_ci-$(date -u +%Y%m%dT%H%M%SZ).json"
-cat >"$out" <<JSON
-{"benchmark": "upstream_ci", "date": "$(date -u +%FT%TZ)", "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
- "machine": "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)",
- "nodes": $NODES, "pods": $PODS,
- "seconds": {"nodes_ready": $nodes_s, "pods_running": $pods_s, "pods_deleted": $delete_s},
- "peak_rss_kib": { ${rss_json%, } }}
-JSON
-echo "wrote $out"
+write_result upstream_ci "\"nodes\": $NODES, \"pods\": $PODS,
+ \"seconds\": {\"nodes_ready\": $nodes_s, \"pods_running\": $pods_s, \"pods_deleted\": $delete_s},
+ \"peak_rss_kib\": { $(rss_json VmHWM "peak RSS") }"
