@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stages driving live clusters, seen with kubectl:
-#  - upstream's general pod stages, given unmodified to `create cluster
-#    --config`: pods with an init container go Pending, Init, Running; a
+#  - upstream's fast node and pod stages, given unmodified to `create
+#    cluster --config`: nodes Ready, pods Running, a Job's pod Succeeded;
+#  - upstream's general pod stages, the same way: pods with an init container go Pending, Init, Running; a
 #    Job's pod completes and the Job with it; a deleted pod goes away;
 #  - the built-in stages: when kwok stops, the node lifecycle controller
 #    marks the node and its pods not Ready; when kwok is back, the node and
@@ -9,9 +10,26 @@
 #    Ready).
 source "$(dirname "$0")/lib.sh"
 SHARED=${KWOK_SHARED:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
-GENERAL="$SHARED/upstream-kwok/kustomize/stage/pod/general"
+UPSTREAM="$SHARED/upstream-kwok/kustomize/stage"
+GENERAL="$UPSTREAM/pod/general"
 [ -d "$GENERAL" ] || { echo "SKIPPED: $GENERAL not found (set KWOK_SHARED)"; exit 77; }
 kc() { "$BIN/kwokctl" "$@"; }
+
+for f in "$UPSTREAM"/node/fast/node-*.yaml "$UPSTREAM"/pod/fast/pod-*.yaml; do cat "$f"; echo "---"; done >"$TEST_DIR/fast.yaml"
+create_cluster fast -q --config "$TEST_DIR/fast.yaml"
+kc --name fast scale node --replicas 2 -q
+k wait --for=condition=Ready nodes --all --timeout=30s >/dev/null || fail "nodes not Ready with upstream's fast stages"
+k create deployment web --image=nginx --replicas=3 >/dev/null
+k create job once --image=busybox >/dev/null
+web_running() { [ "$(k get pods -l app=web --field-selector=status.phase=Running --no-headers | wc -l)" -eq 3 ]; }
+retry 30 web_running || fail "web pods not Running: $(k get pods --no-headers)"
+job_done() { [ "$(k get job once -o jsonpath='{.status.succeeded}')" = 1 ]; }
+retry 30 job_done || fail "the Job did not complete with the fast stages: $(k get pods -l job-name=once --no-headers)"
+k scale deployment web --replicas=1 >/dev/null
+web_one() { [ "$(k get pods -l app=web --no-headers | wc -l)" -eq 1 ]; }
+retry 30 web_one || fail "scaled-down pods not deleted: $(k get pods -l app=web --no-headers)"
+ok "upstream fast stages: nodes Ready, pods Running, Job pod Succeeded, deleted pods gone"
+kc --name fast delete cluster -q
 
 for f in "$GENERAL"/pod-*.yaml; do cat "$f"; echo "---"; done >"$TEST_DIR/general.yaml"
 create_cluster gen -q --config "$TEST_DIR/general.yaml"
