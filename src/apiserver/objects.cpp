@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "apiserver/crds.h"
 #include "apiserver/defaults.h"
+#include "controllers/cronjob/schedule.h"
 #include "core/labels.h"
 #include "core/quantity.h"
 #include "core/random.h"
@@ -24,6 +26,10 @@ void FieldErrors::required(std::string field, std::string detail) {
 
 void FieldErrors::invalid(std::string field, const json::value& value, std::string detail) {
   messages_.push_back(fmt::format("{}: Invalid value: {}: {}", field, quoted(value), detail));
+}
+
+void FieldErrors::invalidGo(std::string field, std::string value, std::string detail) {
+  messages_.push_back(fmt::format("{}: Invalid value: {}: {}", field, value, detail));
 }
 
 void FieldErrors::forbidden(std::string field, std::string detail) {
@@ -358,6 +364,54 @@ void validateContainers(const json::value* list, std::string_view field, bool re
 }
 
 // Pod spec fields that may change after creation.
+// Go's %#v of a map[string]string: map[string]string{"a":"1", "b":"2"}, keys sorted.
+std::string goStringMap(const json::object* labels) {
+  std::vector<std::pair<std::string, std::string>> kv;
+  if (labels)
+    for (const auto& [k, v] : *labels) kv.emplace_back(k, v.is_string() ? std::string(v.get_string()) : toJson(v));
+  std::sort(kv.begin(), kv.end());
+  std::string out = "map[string]string{";
+  for (std::size_t i = 0; i < kv.size(); ++i)
+    out += fmt::format("{}{}:{}", i ? ", " : "", toJson(json::string(kv[i].first)), toJson(json::string(kv[i].second)));
+  return out + "}";
+}
+
+// apps/v1 workloads: a selector is required and must select the pod template.
+void validateWorkloadSelector(const json::object& obj, FieldErrors& errs) {
+  const json::value* selector = findPath(obj, {"spec", "selector"});
+  if (!selector || selector->is_null()) {
+    errs.required("spec.selector");
+    return;
+  }
+  auto parsed = LabelSelector::fromObject(*selector);
+  if (!parsed) {
+    errs.invalid("spec.selector", *selector, parsed.error().message);
+    return;
+  }
+  const json::value* labels = findPath(obj, {"spec", "template", "metadata", "labels"});
+  const json::object* labelObject = labels ? labels->if_object() : nullptr;
+  if (!parsed->matches(labelObject))
+    errs.invalidGo("spec.template.metadata.labels", goStringMap(labelObject),
+                   "`selector` does not match template `labels`");
+}
+
+// batch/v1 CronJob: the schedule parses as robfig/cron's standard grammar,
+// without a TZ prefix, and the time zone exists.
+void validateCronJob(const json::object& obj, FieldErrors& errs) {
+  std::string_view schedule = stringAt(obj, {"spec", "schedule"});
+  if (schedule.empty()) {
+    errs.required("spec.schedule");
+  } else if (schedule.find("TZ") != std::string_view::npos) {
+    errs.invalid("spec.schedule", json::string(schedule), "cannot use TZ or CRON_TZ in schedule, use timeZone field instead");
+  } else if (auto s = controllers::cronjob::Schedule::parse(schedule); !s) {
+    errs.invalid("spec.schedule", json::string(schedule), s.error().message);
+  }
+  if (const json::value* tz = findPath(obj, {"spec", "timeZone"}); tz && tz->is_string()) {
+    if (auto zone = controllers::cronjob::TimeZone::load(tz->get_string()); !zone)
+      errs.invalid("spec.timeZone", *tz, zone.error().message);
+  }
+}
+
 json::value mutablePodSpecStripped(const json::value& spec) {
   json::value s = without(spec, {"activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"});
   for (const char* list : {"containers", "initContainers"}) {
@@ -388,6 +442,14 @@ Status validateObject(const api::Resource& r, const json::object& obj, const jso
       }
     }
   }
+  // Spec rules only when the spec is new or changes: a status write keeps
+  // working for an object stored before these rules (or through kectl).
+  auto specOf = [](const json::object& o) { return o.contains("spec") ? toJson(o.at("spec")) : std::string(); };
+  bool specChanged = !old || specOf(obj) != specOf(*old);
+  bool appsWorkload = r.group == "apps" && (r.plural == "deployments" || r.plural == "replicasets" ||
+                                            r.plural == "statefulsets" || r.plural == "daemonsets");
+  if (specChanged && appsWorkload) validateWorkloadSelector(obj, errs);
+  if (specChanged && r.group == "batch" && r.plural == "cronjobs") validateCronJob(obj, errs);
   if (old && findPath(*old, {"metadata", "deletionTimestamp"})) {
     std::vector<std::string> added;
     const auto* before = arrayAt(*old, {"metadata", "finalizers"});

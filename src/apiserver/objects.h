@@ -20,6 +20,8 @@ class FieldErrors {
  public:
   void required(std::string field, std::string detail = {});
   void invalid(std::string field, const json::value& value, std::string detail);
+  // `value` as Go's %#v prints it, where that is not a JSON string or number.
+  void invalidGo(std::string field, std::string value, std::string detail);
   void forbidden(std::string field, std::string detail);
   void notSupported(std::string field, const json::value& value, const std::vector<std::string>& allowed);
   bool empty() const { return messages_.empty(); }

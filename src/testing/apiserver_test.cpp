@@ -58,6 +58,57 @@ TEST(ApiServer, RejectsInvalidNamesAndMissingNamespaces) {
   EXPECT_EQ(missing.error().message, "namespaces \"nope\" not found");
 }
 
+TEST(ApiServer, WorkloadSelectorsAndCronSchedulesAreValidatedAsKubeDoes) {
+  TestApiServer s;
+  auto deployment = [](json::object selector, json::object labels) {
+    return json::object{
+        {"apiVersion", "apps/v1"},
+        {"kind", "Deployment"},
+        {"metadata", json::object{{"name", "d"}}},
+        {"spec", json::object{{"selector", std::move(selector)},
+                              {"template", json::object{{"metadata", json::object{{"labels", std::move(labels)}}},
+                                                        {"spec", json::object{{"containers", json::array{json::object{
+                                                                                  {"name", "c"}, {"image", "nginx"}}}}}}}}}}};
+  };
+  const std::string deployments = "/apis/apps/v1/namespaces/default/deployments";
+  auto mismatch = s.client().post(
+      deployments, deployment({{"matchLabels", json::object{{"app", "a"}}}}, {{"tier", "x"}, {"app", "b"}}));
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_EQ(mismatch.error().code, 422);
+  EXPECT_EQ(mismatch.error().message,
+            "Deployment.apps \"d\" is invalid: spec.template.metadata.labels: Invalid value: "
+            "map[string]string{\"app\":\"b\", \"tier\":\"x\"}: `selector` does not match template `labels`");
+  EXPECT_TRUE(s.client().post(deployments, deployment({{"matchLabels", json::object{{"app", "a"}}}}, {{"app", "a"}})).ok());
+
+  auto cronJob = [](std::string schedule, std::string zone) {
+    json::object spec{{"schedule", schedule},
+                      {"jobTemplate",
+                       json::object{{"spec", json::object{{"template", json::object{{"spec", json::object{
+                                                                          {"restartPolicy", "Never"},
+                                                                          {"containers", json::array{json::object{
+                                                                                             {"name", "c"},
+                                                                                             {"image", "busybox"}}}}}}}}}}}}};
+    if (!zone.empty()) spec["timeZone"] = zone;
+    return json::object{{"apiVersion", "batch/v1"},
+                        {"kind", "CronJob"},
+                        {"metadata", json::object{{"name", "c"}}},
+                        {"spec", std::move(spec)}};
+  };
+  const std::string cronJobs = "/apis/batch/v1/namespaces/default/cronjobs";
+  auto badSchedule = s.client().post(cronJobs, cronJob("not a schedule", ""));
+  ASSERT_FALSE(badSchedule.ok());
+  EXPECT_EQ(badSchedule.error().code, 422);
+  EXPECT_EQ(badSchedule.error().message,
+            "CronJob.batch \"c\" is invalid: spec.schedule: Invalid value: \"not a schedule\": expected exactly 5 "
+            "fields, found 3: [not a schedule]");
+  auto badZone = s.client().post(cronJobs, cronJob("0 * * * *", "Mars/Base"));
+  ASSERT_FALSE(badZone.ok());
+  EXPECT_NE(badZone.error().message.find("spec.timeZone: Invalid value: \"Mars/Base\": unknown time zone Mars/Base"),
+            std::string::npos)
+      << badZone.error().message;
+  EXPECT_TRUE(s.client().post(cronJobs, cronJob("*/5 * * * *", "UTC")).ok());
+}
+
 TEST(ApiServer, StatusSubresourceAndMainResourceSeparateStatus) {
   TestApiServer s;
   ASSERT_TRUE(s.client().post("/api/v1/namespaces/default/pods", pod("p1", "n1")).ok());

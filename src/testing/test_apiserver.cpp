@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "core/clock.h"
+#include "core/random.h"
+
 namespace kwok::testing {
 
 namespace fs = std::filesystem;
@@ -34,6 +37,16 @@ TestApiServer::~TestApiServer() {
 }
 
 std::string TestApiServer::url() const { return fmt::format("http://127.0.0.1:{}", server_->port()); }
+
+Status TestApiServer::storeRaw(const std::string& resource, json::object object) {
+  auto& meta = object["metadata"].as_object();
+  if (!meta.contains("uid")) meta["uid"] = newUid();
+  if (!meta.contains("creationTimestamp")) meta["creationTimestamp"] = formatTime(RealClock().now());
+  std::string ns(stringAt(object, {"metadata", "namespace"})), name(stringAt(object, {"metadata", "name"}));
+  auto r = client_->put(fmt::format("/kwok/v1/objects?resource={}&namespace={}&name={}", resource, ns, name), object);
+  if (!r) return r.error();
+  return {};
+}
 
 ClientConfig TestApiServer::clientConfig() const {
   ClientConfig c;

@@ -21,6 +21,11 @@ class TestApiServer {
   ClientConfig clientConfig() const;  // for components under test
   client::RestClient& client() { return *client_; }
   const std::string& dir() const { return dir_; }
+  // Stores `object` as given through the admin API, skipping validation, as
+  // `kwokctl kectl put` does: for objects kube-apiserver would refuse today
+  // that controllers must still cope with. A missing uid or
+  // creationTimestamp is filled in. `resource` is "plural[.group]".
+  Status storeRaw(const std::string& resource, json::object object);
 
  private:
   std::string dir_;

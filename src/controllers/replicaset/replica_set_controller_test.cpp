@@ -201,8 +201,15 @@ TEST_F(ReplicaSetControllerTest, AdoptsMatchingOrphansAndReleasesPodsThatStopMat
 TEST_F(ReplicaSetControllerTest, ReportsReplicaFailureWhenPodsCannotBeCreated) {
   start();
   // A template without labels cannot make pods (kube refuses: nothing
-  // could ever select them).
-  createSet("broken", 2, R"({"template":{"metadata":{},"spec":{"containers":[{"name":"c","image":"x"}]}}})");
+  // could ever select them). The API refuses such a set too, so it is
+  // stored as an older API server would have kept it.
+  auto stored = api_.storeRaw(
+      "replicasets.apps",
+      parse(R"({"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"broken","namespace":"default"},
+                "spec":{"replicas":2,"selector":{"matchLabels":{"app":"broken"}},
+                        "template":{"metadata":{},"spec":{"containers":[{"name":"c","image":"x"}]}}}})")
+          .as_object());
+  ASSERT_TRUE(stored.ok()) << stored.error().message;
   json::value rs;
   ASSERT_TRUE(eventually([&] {
     rs = get(setsPath("broken"));
