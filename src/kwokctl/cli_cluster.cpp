@@ -15,6 +15,13 @@ namespace kwok::kwokctl::cli {
 
 namespace {
 
+// The cluster's lock for a command that changes it; none for a dry run,
+// which changes nothing.
+Result<std::shared_ptr<Cluster::Lock>> lockUnlessDryRun(Cluster& c, const Globals& g) {
+  if (g.dryRun) return std::shared_ptr<Cluster::Lock>();
+  return c.lock();
+}
+
 // A create-cluster flag that sets a KwokctlConfiguration option, applied
 // over config files and KWOK_* variables only when given.
 struct OptionFlag {
@@ -218,12 +225,8 @@ void addStartStop(CLI::App& app, const Globals& g, Commands& out) {
     auto c = g.cluster();
     if (!c) return c.error();
     Ui ui = g.ui();
-    std::shared_ptr<Cluster::Lock> lock;
-    if (!g.dryRun) {
-      auto l = c->lock();
-      if (!l) return l.error();
-      lock = *l;
-    }
+    auto lock = lockUnlessDryRun(*c, g);
+    if (!lock) return lock.error();
     ui.note(fmt::format("Starting cluster \"{}\"", g.name));
     if (auto st = c->start({*wait, *timeout}, ui); !st) return st;
     if (!g.dryRun) ui.note(fmt::format("Cluster \"{}\" is running", g.name));
@@ -236,12 +239,8 @@ void addStartStop(CLI::App& app, const Globals& g, Commands& out) {
     auto c = g.cluster();
     if (!c) return c.error();
     Ui ui = g.ui();
-    std::shared_ptr<Cluster::Lock> lock;
-    if (!g.dryRun) {
-      auto l = c->lock();
-      if (!l) return l.error();
-      lock = *l;
-    }
+    auto lock = lockUnlessDryRun(*c, g);
+    if (!lock) return lock.error();
     ui.note(fmt::format("Stopping cluster \"{}\"", g.name));
     if (auto st = c->stop(ui); !st) return st;
     if (!g.dryRun) ui.note(fmt::format("Cluster \"{}\" is stopped", g.name));
