@@ -27,6 +27,33 @@ rss_json() {
   echo "${out%, }"
 }
 
+# cpu_seconds [COMPONENT]: user+system CPU seconds used so far by one
+# component, or by all of them together. Unlike wall time it hardly moves
+# when something else loads the machine.
+cpu_seconds() {
+  local f total=0 tck
+  tck=$(getconf CLK_TCK)
+  for f in "$KWOK_WORKDIR/clusters/$NAME"/pids/${1:-*}.pid; do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$(cat "$f")/stat" 2>/dev/null || echo 0)))
+  done
+  awk -v t="$total" -v k="$tck" 'BEGIN { printf "%.2f", t / k }'
+}
+
+# cpu_json [SINCE]: `"component": seconds, ...` of each component's CPU
+# since SINCE (an earlier cpu_json output; default: since it started), and a
+# line per component on stderr.
+cpu_json() {
+  local f comp s before out=""
+  for f in "$KWOK_WORKDIR/clusters/$NAME"/pids/*.pid; do
+    comp=$(basename "$f" .pid)
+    before=$(sed -n "s/.*\"$comp\": \([0-9.]*\).*/\1/p" <<<"${1:-}")
+    s=$(elapsed "${before:-0}" "$(cpu_seconds "$comp")")
+    echo "CPU seconds $comp: $s" >&2
+    out+="\"$comp\": $s, "
+  done
+  echo "${out%, }"
+}
+
 # write_result BENCHMARK JSON-MEMBERS: bench/results/BENCHMARK-<date>.json
 # with the date, commit and machine, then the members given.
 write_result() {

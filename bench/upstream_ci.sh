@@ -4,8 +4,9 @@
 #   1. scale to NODES nodes, until all are Ready       (upstream allows 60 s)
 #   2. PODS pods on node-000000, until all are Running (upstream allows 60 s)
 #   3. scale pods to 0, until none is left              (upstream allows 90 s)
-# Prints the seconds of each phase and each component's peak RSS, and
-# writes them as JSON to bench/results/upstream_ci-<date>.json.
+# Each phase is also timed by a lean watcher of our own (bench_watch_until).
+# Prints the seconds of each phase, each component's CPU seconds per phase
+# and its peak RSS, and writes them as JSON to bench/results/upstream_ci-<date>.json.
 # Not a test: it asserts nothing. Usage: bench/upstream_ci.sh [NODES] [PODS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,13 @@ watch_until() {
   rm -f "$fifo"
 }
 
+# lean_until COLLECTION TARGET CONDITION: the same wait seen by our own
+# watcher (bench_watch_until), to separate the cluster's speed from
+# kubectl's. Writes the time it finished to $WORK/lean.
+lean_until() {
+  timeout 600 "$BUILD/bench/micro/bench_watch_until" "$KUBECONFIG" "$@" >"$WORK/lean"
+}
+
 # mawk (Debian's default awk) reads pipes in blocks; make it read lines.
 AWK=(awk)
 awk -W version 2>&1 | grep -q mawk && AWK=(awk -W interactive)
@@ -41,34 +49,45 @@ awk -W version 2>&1 | grep -q mawk && AWK=(awk -W interactive)
 
 # Phase 1: nodes. node-000000 gets a /16 podCIDR so it can hold the pods.
 watch_until nodes "$NODES" '$2 == "Ready"' 1 & W=$!
+lean_until /api/v1/nodes "$NODES" ready & L=$!
 sleep 0.5
-t0=$(now)
+t0=$(now) c0=$(cpu_json 2>/dev/null)
 "$BIN/kwokctl" -q --name $NAME scale node --replicas "$NODES" --param '.podCIDRs=["10.0.0.0/16"]'
 wait $W
 t1=$(now)
-nodes_s=$(elapsed "$t0" "$t1")
-echo "phase 1: $NODES nodes Ready in ${nodes_s}s"
+wait $L
+nodes_s=$(elapsed "$t0" "$t1") nodes_lean=$(elapsed "$t0" "$(cat "$WORK/lean")")
+echo "phase 1: $NODES nodes Ready in ${nodes_s}s (our watcher: ${nodes_lean}s)"
+nodes_cpu=$(cpu_json "$c0")
 
 # Phase 2: pods Running on node-000000.
 watch_until pods "$PODS" '$3 == "Running"' 1 & W=$!
+lean_until /api/v1/namespaces/default/pods "$PODS" running & L=$!
 sleep 0.5
-t0=$(now)
+t0=$(now) c0=$(cpu_json 2>/dev/null)
 "$BIN/kwokctl" -q --name $NAME scale pod --replicas "$PODS" --param '.nodeName="node-000000"'
 wait $W
 t1=$(now)
-pods_s=$(elapsed "$t0" "$t1")
-echo "phase 2: $PODS pods Running in ${pods_s}s"
+wait $L
+pods_s=$(elapsed "$t0" "$t1") pods_lean=$(elapsed "$t0" "$(cat "$WORK/lean")")
+echo "phase 2: $PODS pods Running in ${pods_s}s (our watcher: ${pods_lean}s)"
+pods_cpu=$(cpu_json "$c0")
 
 # Phase 3: pods deleted (count DELETED events).
 watch_until pods "$PODS" '$1 == "DELETED"' 2 "--watch-only --output-watch-events" & W=$!
+lean_until /api/v1/namespaces/default/pods "$PODS" deleted & L=$!
 sleep 0.5
-t0=$(now)
+t0=$(now) c0=$(cpu_json 2>/dev/null)
 "$BIN/kwokctl" -q --name $NAME scale pod --replicas 0
 wait $W
 t1=$(now)
-delete_s=$(elapsed "$t0" "$t1")
-echo "phase 3: $PODS pods deleted in ${delete_s}s"
+wait $L
+delete_s=$(elapsed "$t0" "$t1") delete_lean=$(elapsed "$t0" "$(cat "$WORK/lean")")
+echo "phase 3: $PODS pods deleted in ${delete_s}s (our watcher: ${delete_lean}s)"
+delete_cpu=$(cpu_json "$c0")
 
 write_result upstream_ci "\"nodes\": $NODES, \"pods\": $PODS,
  \"seconds\": {\"nodes_ready\": $nodes_s, \"pods_running\": $pods_s, \"pods_deleted\": $delete_s},
+ \"lean_watcher_seconds\": {\"nodes_ready\": $nodes_lean, \"pods_running\": $pods_lean, \"pods_deleted\": $delete_lean},
+ \"cpu_seconds\": {\"nodes_ready\": { $nodes_cpu }, \"pods_running\": { $pods_cpu }, \"pods_deleted\": { $delete_cpu }},
  \"peak_rss_kib\": { $(rss_json VmHWM "peak RSS") }"

@@ -54,14 +54,21 @@ class FdStream {
     if (ec) throw boost::system::system_error(ec);
     return n;
   }
+  // Small pieces are gathered into one write: Beast hands over a chunk as
+  // size line, data and CRLF, and a message as header and body, and every
+  // write costs a TLS record, a syscall and a packet of its own.
   template <class Buffers>
   std::size_t write_some(const Buffers& buffers, boost::system::error_code& ec) {
+    gathered_.clear();
     for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers); ++it) {
       boost::asio::const_buffer b = *it;
-      if (b.size() > 0) return writeRaw(b.data(), b.size(), ec);
+      if (b.size() == 0) continue;
+      if (gathered_.empty() && b.size() >= kGatherLimit) return writeRaw(b.data(), b.size(), ec);
+      if (gathered_.size() + b.size() > kGatherLimit) break;
+      gathered_.append(static_cast<const char*>(b.data()), b.size());
     }
     ec = {};
-    return 0;
+    return gathered_.empty() ? 0 : writeRaw(gathered_.data(), gathered_.size(), ec);
   }
   template <class Buffers>
   std::size_t write_some(const Buffers& buffers) {
@@ -77,8 +84,11 @@ class FdStream {
   // Waits for `events` on the fd; false (with ec set) on timeout or error.
   bool wait(short events, int timeoutMs, boost::system::error_code& ec) const;
 
+  static constexpr std::size_t kGatherLimit = 64 * 1024;
+
   int fd_;
   SSL* ssl_;
+  std::string gathered_;
   int readTimeoutMs_ = -1;
   int writeTimeoutMs_ = -1;
 };
