@@ -28,11 +28,14 @@ store::Indexer makeIndexer(const ResourceRegistry& registry) {
     }
     ResourcePtr r = registry.findStorage(resource);
     if (!r) return idx;
+    // Shares ownership of the resource, which holds the names.
+    idx.fieldNames = std::shared_ptr<const std::vector<std::string>>(r, &r->fieldSelectors);
+    idx.fieldValues.reserve(r->fieldSelectors.size());
     for (const auto& f : r->fieldSelectors) {
       std::string v = fieldValue(obj, f);
       // spec.hostNetwork reads "false" when unset, as in kube.
       if (v.empty() && f == "spec.hostNetwork") v = "false";
-      idx.fields.emplace_back(f, std::move(v));
+      idx.fieldValues.push_back(std::move(v));
     }
     return idx;
   };

@@ -354,10 +354,12 @@ void Rest::watch(const net::Request& req, const Target& t, net::Responder& res) 
       lastRev = ev.object->rev;
       // Selectors see transitions: an object that stops matching is
       // DELETED for this watcher, one that starts matching is ADDED.
-      bool deletion = ev.type == store::EventType::Deleted;
-      bool is = !deletion && matchesSelectors(*ev.object, sel->labels, sel->fields);
-      bool was = deletion ? matchesSelectors(*ev.object, sel->labels, sel->fields)
-                          : ev.previous && matchesSelectors(*ev.previous, sel->labels, sel->fields);
+      // A Modified event without `previous` changed no label or field.
+      bool matches = matchesSelectors(*ev.object, sel->labels, sel->fields);
+      bool is = ev.type != store::EventType::Deleted && matches;
+      bool was = ev.type == store::EventType::Added ? false
+                 : ev.previous                      ? matchesSelectors(*ev.previous, sel->labels, sel->fields)
+                                                    : matches;
       if (is && was)
         buf += line("MODIFIED", ev.object);
       else if (is)

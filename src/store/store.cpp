@@ -22,8 +22,9 @@ std::optional<std::string_view> Index::label(std::string_view key) const {
 }
 
 std::string Index::field(std::string_view name) const {
-  for (const auto& [k, v] : fields)
-    if (k == name) return v;
+  if (!fieldNames) return {};
+  for (std::size_t i = 0; i < fieldNames->size() && i < fieldValues.size(); ++i)
+    if ((*fieldNames)[i] == name) return fieldValues[i];
   return {};
 }
 
@@ -355,8 +356,8 @@ class StoreImpl final : public Store {
         rs.objects.erase(c.key);
       else
         rs.objects[c.key] = c.entry;
-      Event ev{c.deleted ? EventType::Deleted : (c.previous ? EventType::Modified : EventType::Added), c.entry,
-               c.previous};
+      Event ev{c.deleted ? EventType::Deleted : (c.previous ? EventType::Modified : EventType::Added), c.entry, {}};
+      if (ev.type == EventType::Modified && !(c.previous->index == c.entry->index)) ev.previous = c.previous;
       rs.ring.push_back(ev);
       while (rs.ring.size() > opts_.eventsPerResource) {
         rs.ringStart = rs.ring.front().object->rev;

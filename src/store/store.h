@@ -33,10 +33,15 @@ namespace kwok::store {
 // filtering a watch never parses JSON.
 struct Index {
   std::vector<std::pair<std::string, std::string>> labels;
-  std::vector<std::pair<std::string, std::string>> fields;  // "spec.nodeName" -> "node-1"
+  // Selectable field values ("node-1"), in the order of `fieldNames`
+  // ("spec.nodeName"). All objects of a resource share one list of names:
+  // kept per object, the names were a fifth of the watch cache.
+  std::shared_ptr<const std::vector<std::string>> fieldNames;
+  std::vector<std::string> fieldValues;
 
   std::optional<std::string_view> label(std::string_view key) const;
   std::string field(std::string_view name) const;  // "" when absent
+  bool operator==(const Index&) const = default;
 };
 
 // One stored version of an object. Immutable once published.
@@ -52,8 +57,12 @@ enum class EventType { Added, Modified, Deleted };
 
 struct Event {
   EventType type;
-  EntryPtr object;    // for Deleted: the last state, at the deletion revision
-  EntryPtr previous;  // the state before (null for Added)
+  EntryPtr object;  // for Deleted: the last state, at the deletion revision
+  // For Modified, the state before, kept only when selectors could tell the
+  // two apart (its labels or selectable fields differ); otherwise null.
+  // Holding every previous state made the event ring keep two versions of
+  // each object it mentions.
+  EntryPtr previous;
 };
 
 struct Write {

@@ -144,6 +144,29 @@ TEST_F(StoreTest, WatchDeliversChangesInOrderFiltered) {
   EXPECT_EQ(events[2].object->rev, 4);
 }
 
+TEST_F(StoreTest, AModifiedEventKeepsThePreviousStateOnlyWhenSelectorsCouldTellThemApart) {
+  auto lw = store_->listAndWatch("pods", "ns");
+  ASSERT_TRUE(lw.ok());
+  auto& watch = lw->second;
+  ASSERT_TRUE(store_->write(create("ns", "a")).ok());
+  Write same = create("ns", "a");
+  same.op = Write::Op::Update;
+  same.object.as_object()["spec"] = json::object{{"x", 1}};
+  ASSERT_TRUE(store_->write(same).ok());
+  Write relabelled = create("ns", "a", "b");
+  relabelled.op = Write::Op::Update;
+  ASSERT_TRUE(store_->write(relabelled).ok());
+  std::vector<Event> events;
+  while (events.size() < 3 && watch->next(events, std::chrono::milliseconds(2000))) {
+  }
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1].type, EventType::Modified);
+  EXPECT_EQ(events[1].previous, nullptr);
+  ASSERT_NE(events[2].previous, nullptr);
+  EXPECT_EQ(events[2].previous->index.label("l"), "a");
+  EXPECT_EQ(events[2].previous->rev, events[1].object->rev);
+}
+
 TEST_F(StoreTest, WatchFromRevisionReplaysAndExpires) {
   reopen(Store::Options{.eventsPerResource = 2, .maxQueuedPerWatch = 100});
   for (auto n : {"a", "b", "c"}) ASSERT_TRUE(store_->write(create("ns", n)).ok());
