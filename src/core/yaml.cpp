@@ -5,89 +5,12 @@
 
 #include <boost/json.hpp>
 #include <cmath>
-#include <cstdlib>
-#include <limits>
-#include <regex>
+
+#include "core/yaml_block.h"
+#include "core/yaml_scalar.h"
 
 namespace kwok {
 namespace {
-
-bool oneOf(std::string_view s, std::initializer_list<std::string_view> list) {
-  for (auto x : list)
-    if (s == x) return true;
-  return false;
-}
-
-// Go's strconv.ParseInt(s, 0, 64) on the text with underscores removed:
-// optional sign, then 0x/0o/0b prefixes or a leading 0 for octal.
-bool parseGoInt(std::string s, json::value& out) {
-  std::erase(s, '_');
-  if (s.empty()) return false;
-  bool neg = false;
-  std::size_t i = 0;
-  if (s[0] == '+' || s[0] == '-') {
-    neg = s[0] == '-';
-    i = 1;
-  }
-  int base = 10;
-  if (s.size() - i > 1 && s[i] == '0') {
-    char p = s[i + 1];
-    if (p == 'x' || p == 'X')
-      base = 16, i += 2;
-    else if (p == 'o' || p == 'O')
-      base = 8, i += 2;
-    else if (p == 'b' || p == 'B')
-      base = 2, i += 2;
-    else
-      base = 8, i += 1;
-  }
-  if (i >= s.size()) return false;
-  unsigned long long mag = 0;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    int d;
-    if (c >= '0' && c <= '9')
-      d = c - '0';
-    else if (c >= 'a' && c <= 'f')
-      d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-      d = c - 'A' + 10;
-    else
-      return false;
-    if (d >= base) return false;
-    if (mag > (std::numeric_limits<unsigned long long>::max() - d) / base) return false;
-    mag = mag * base + d;
-  }
-  if (neg) {
-    if (mag > static_cast<unsigned long long>(std::numeric_limits<long long>::max()) + 1) return false;
-    out = static_cast<std::int64_t>(-static_cast<long long>(mag - 1) - 1);
-  } else if (mag <= static_cast<unsigned long long>(std::numeric_limits<long long>::max())) {
-    out = static_cast<std::int64_t>(mag);
-  } else {
-    out = static_cast<std::uint64_t>(mag);
-  }
-  return true;
-}
-
-// A plain (unquoted, untagged) scalar, resolved as go-yaml v2 does.
-json::value resolvePlain(const std::string& s) {
-  if (oneOf(s, {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})) return true;
-  if (oneOf(s, {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"})) return false;
-  if (oneOf(s, {"", "~", "null", "Null", "NULL"})) return nullptr;
-  if (oneOf(s, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"})) return std::numeric_limits<double>::infinity();
-  if (oneOf(s, {"-.inf", "-.Inf", "-.INF"})) return -std::numeric_limits<double>::infinity();
-  if (oneOf(s, {".nan", ".NaN", ".NAN"})) return std::numeric_limits<double>::quiet_NaN();
-  char c = s[0];
-  if ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.') {
-    json::value iv;
-    if (parseGoInt(s, iv)) return iv;
-    static const std::regex floatRe(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
-    std::string plain = s;
-    std::erase(plain, '_');
-    if (std::regex_match(plain, floatRe)) return std::strtod(plain.c_str(), nullptr);
-  }
-  return json::string(s);
-}
 
 json::value scalarValue(const YAML::Node& n) {
   const std::string& tag = n.Tag();
@@ -113,11 +36,7 @@ json::value jsonScalar(const YAML::Node& n) {
 
 std::string keyString(const YAML::Node& k) {
   if (!k.IsScalar()) throw YAML::Exception(k.Mark(), "map keys must be scalars");
-  json::value v = scalarValue(k);
-  if (v.is_string()) return std::string(v.get_string());
-  if (v.is_null()) return "null";
-  if (v.is_bool()) return v.get_bool() ? "true" : "false";
-  return json::serialize(v);
+  return keyText(scalarValue(k));
 }
 
 json::value convert(const YAML::Node& n, int depth);
@@ -178,6 +97,11 @@ std::string yamlError(const YAML::Exception& e) {
 }  // namespace
 
 Result<json::value> yamlToJson(std::string_view text) {
+  if (auto v = readBlockYaml(text)) return std::move(*v);
+  return yamlToJsonByYamlCpp(text);
+}
+
+Result<json::value> yamlToJsonByYamlCpp(std::string_view text) {
   try {
     YAML::Node n = YAML::Load(std::string(text));
     return convert(n, 0);
@@ -205,8 +129,7 @@ namespace {
 bool needsQuotes(std::string_view s) {
   if (s.empty()) return true;
   // Anything that would resolve to a non-string, or parse differently.
-  json::value v = resolvePlain(std::string(s));
-  if (!v.is_string()) return true;
+  if (plainNonString(s)) return true;
   static constexpr std::string_view leading = "-?:,[]{}#&*!|>'\"%@` \t";
   if (leading.find(s.front()) != std::string_view::npos) return true;
   if (s.back() == ' ' || s.back() == '\t' || s.back() == ':') return true;

@@ -17,7 +17,12 @@
 namespace kwok {
 
 // One YAML (or JSON, a subset) document. An empty document is null.
+// Template output (core/yaml_block.h) is read without yaml-cpp.
 Result<json::value> yamlToJson(std::string_view text);
+
+// yamlToJson with yaml-cpp alone, for the tests that hold the fast reader
+// to the same values.
+Result<json::value> yamlToJsonByYamlCpp(std::string_view text);
 
 // Every document of a multi-document stream ("---" separated). Empty
 // documents (such as a leading "---") are skipped.

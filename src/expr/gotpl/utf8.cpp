@@ -1,5 +1,7 @@
 #include "expr/gotpl/utf8.h"
 
+#include "core/utf8.h"
+
 namespace kwok::gotpl {
 
 Rune decodeRune(std::string_view s, std::size_t i) {
@@ -21,21 +23,7 @@ Rune decodeRune(std::string_view s, std::size_t i) {
 
 void appendRune(std::string& out, char32_t r) {
   if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) r = 0xFFFD;
-  if (r < 0x80) {
-    out += static_cast<char>(r);
-  } else if (r < 0x800) {
-    out += static_cast<char>(0xC0 | (r >> 6));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else if (r < 0x10000) {
-    out += static_cast<char>(0xE0 | (r >> 12));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (r >> 18));
-    out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (r & 0x3F));
-  }
+  appendUtf8(out, r);
 }
 
 std::size_t runeCount(std::string_view s) {

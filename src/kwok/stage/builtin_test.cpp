@@ -6,32 +6,14 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <sstream>
-
 #include "core/yaml.h"
 #include "kwok/stage/evaluate.h"
+#include "kwok/stage/golden_testdata.h"
 
 namespace kwok::stage {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::string readText(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path upstreamStages() {
-  const char* shared = std::getenv("KWOK_SHARED");
-  fs::path upstream = shared && *shared ? fs::path(shared) / "upstream-kwok" : fs::path(KWOK_UPSTREAM_DIR);
-  return upstream / "kustomize" / "stage";
-}
+using namespace testdata;
 
 std::vector<StagePtr> builtins(bool leases) {
   auto s = compileStages(builtinStages(leases));
@@ -48,26 +30,18 @@ TEST(BuiltinStages, AllCompile) {
                                              "pod-delete", "pod-ready", "pod-recover"}));
 }
 
-class BuiltinGolden : public ::testing::Test {
+class BuiltinGolden : public UpstreamStages {
  protected:
-  void SetUp() override {
-    root_ = upstreamStages();
-    if (!fs::exists(root_)) {
-      std::cerr << "\n*** GOLDEN TESTS SKIPPED: upstream kwok testdata not found at " << root_ << " ***\n\n";
-      GTEST_SKIP() << "upstream kwok testdata not found at " << root_;
-    }
-  }
   void expectSame(const std::string& set, const std::string& name) {
     SCOPED_TRACE(set + "/" + name);
     fs::path dir = root_ / set / "testdata";
-    auto input = yamlToJson(readText(dir / (name + ".input.yaml")));
-    auto want = yamlToJson(readText(dir / (name + ".output.yaml")));
+    auto input = yamlToJson(readFile(dir / (name + ".input.yaml")));
+    auto want = yamlToJson(readFile(dir / (name + ".output.yaml")));
     ASSERT_TRUE(input.ok() && want.ok());
     auto got = evaluate(builtins(true), *input, {.placeholders = true});
     ASSERT_TRUE(got.ok()) << got.error().message;
     EXPECT_EQ(*got, *want) << "got:\n" << jsonToYaml(*got) << "want:\n" << jsonToYaml(*want);
   }
-  fs::path root_;
 };
 
 TEST_F(BuiltinGolden, NodePending) { expectSame("node/fast", "node-pending"); }

@@ -6,33 +6,16 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 
 #include "core/yaml.h"
+#include "kwok/stage/golden_testdata.h"
 
 namespace kwok::stage {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path upstreamStages() {
-  // $KWOK_SHARED points at the team's shared material when it is not next to the repository.
-  const char* shared = std::getenv("KWOK_SHARED");
-  fs::path upstream = shared && *shared ? fs::path(shared) / "upstream-kwok" : fs::path(KWOK_UPSTREAM_DIR);
-  return upstream / "kustomize" / "stage";
-}
+using namespace testdata;
 
 bool usesCel(const json::value& v) {
   if (const auto* o = v.if_object()) {
@@ -45,47 +28,7 @@ bool usesCel(const json::value& v) {
   return false;
 }
 
-struct Pair {
-  fs::path input, output;
-};
-
-std::vector<Pair> goldenPairs(const fs::path& root) {
-  std::vector<Pair> out;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    std::string file = e.path().filename().string();
-    if (!file.ends_with(".input.yaml")) continue;
-    fs::path output = e.path().parent_path() / (file.substr(0, file.size() - 11) + ".output.yaml");
-    out.push_back({e.path(), output});
-  }
-  std::sort(out.begin(), out.end(), [](const Pair& a, const Pair& b) { return a.input < b.input; });
-  return out;
-}
-
-// The Stage documents of a stage set: the YAML files beside testdata/.
-std::vector<json::value> stageSet(const fs::path& dir) {
-  std::vector<json::value> docs;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() != ".yaml") continue;
-    auto parsed = yamlDocumentsToJson(readFile(e.path()));
-    EXPECT_TRUE(parsed.ok()) << e.path();
-    if (!parsed) continue;
-    for (auto& d : *parsed)
-      if (stringAt(d, {"kind"}) == "Stage") docs.push_back(std::move(d));
-  }
-  return docs;
-}
-
-class StageEvaluateGolden : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = upstreamStages();
-    if (!fs::exists(root_)) {
-      std::cerr << "\n*** GOLDEN TESTS SKIPPED: upstream kwok testdata not found at " << root_ << " ***\n\n";
-      GTEST_SKIP() << "upstream kwok testdata not found at " << root_;
-    }
-  }
-  fs::path root_;
-};
+class StageEvaluateGolden : public UpstreamStages {};
 
 TEST_F(StageEvaluateGolden, EveryPairWithoutCelMatchesItsOutput) {
   int passed = 0, skipped = 0;
