@@ -134,6 +134,7 @@ bool needsQuotes(std::string_view s) {
   if (leading.find(s.front()) != std::string_view::npos) return true;
   if (s.back() == ' ' || s.back() == '\t' || s.back() == ':') return true;
   if (s.starts_with("...")) return true;  // a document end marker at line start
+  if (s == "<<") return true;              // a plain << key is a merge key
   for (std::size_t i = 0; i < s.size(); ++i) {
     unsigned char c = s[i];
     if (c < 0x20 || c == 0x7f) return true;

@@ -137,7 +137,7 @@ TEST(Yaml, EmittedStringsReadBackUnchanged) {
   const char* tricky[] = {"yes", "no", "on", "y", "0755", "1e3", "0x10", "1.5", "null", "~", "", " lead",
                           "trail ", "a: b", "a #b", "#c", "- x", "--flag", "? q", "[x]", "{x}", "*ref", "&anchor",
                           "!tag", "|", ">", "'q'", "\"q\"", "%x", "@x", "`x`", "multi\nline", "tab\there", "...",
-                          "...x", "---", "key:", "ünïcödé", "a:b", "http://x/y", "5Gi", "100m", ".inf", "True"};
+                          "...x", "---", "key:", "ünïcödé", "a:b", "http://x/y", "5Gi", "100m", ".inf", "True", "<<"};
   json::object obj;
   json::array list;
   for (const char* s : tricky) {
