@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <malloc.h>
+
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -35,8 +37,11 @@ void blockTerminationSignals() {
 void waitForTerminationSignal() {
   sigset_t set = terminationSet();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  int sig = 0;
-  sigwait(&set, &sig);
+  // Meanwhile, every few seconds, hand the memory freed since back to the
+  // system: glibc keeps it, and after a burst (10,000 pods made Running)
+  // kwok's RSS stayed at ten times what it still used.
+  const timespec every{10, 0};
+  while (sigtimedwait(&set, nullptr, &every) < 0) malloc_trim(0);
 }
 
 }  // namespace kwok::cmd

@@ -11,7 +11,8 @@ namespace kwok::cmd {
 Result<std::string> readFile(const std::string& path);
 
 // Blocks until SIGINT or SIGTERM arrives (the signals are blocked in every
-// thread started after this is first called, so only this waits for them).
+// thread started after this is first called, so only this waits for them),
+// returning freed heap memory to the system every 10 s meanwhile.
 void blockTerminationSignals();
 void waitForTerminationSignal();
 
