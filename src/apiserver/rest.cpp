@@ -291,13 +291,14 @@ void Rest::watch(const net::Request& req, const Target& t, net::Responder& res) 
   auto now = clock_.now();
   std::string_view include = req.param("includeObject").value_or("Metadata");
   bool firstTable = true;
-  // One watch line; Table watches carry a one-row Table per event.
-  auto line = [&](std::string_view type, const store::EntryPtr& e) {
-    std::string out = R"({"type":")";
+  // Appends one watch line to `out`; Table watches carry a one-row Table
+  // per event.
+  auto line = [&](std::string& out, std::string_view type, const store::EntryPtr& e) {
+    out += R"({"type":")";
     out += type;
     out += R"(","object":)";
     if (rep == Representation::Object) {
-      out += servedJson(r, e->json);
+      appendServedJson(out, r, e->json);
     } else if (rep == Representation::Table) {
       json::array rows{tableRow(r, parseEntry(e), include, now)};
       out += toJson(table(r, ListMeta(e->rev), std::move(rows), firstTable));
@@ -306,7 +307,6 @@ void Rest::watch(const net::Request& req, const Target& t, net::Responder& res) 
       out += toJson(partialMetadata(parseEntry(e)));
     }
     out += "}\n";
-    return out;
   };
   auto bookmark = [&](std::int64_t rev, bool endOfInitial) {
     json::object meta{{"resourceVersion", std::to_string(rev)}};
@@ -321,7 +321,7 @@ void Rest::watch(const net::Request& req, const Target& t, net::Responder& res) 
   std::string buf;
   for (const auto& e : initial) {
     if (!matchesSelectors(*e, sel->labels, sel->fields)) continue;
-    buf += line("ADDED", e);
+    line(buf, "ADDED", e);
     if (buf.size() > (1 << 20)) {
       if (!res.writeChunk(buf)) return;
       buf.clear();
@@ -361,11 +361,11 @@ void Rest::watch(const net::Request& req, const Target& t, net::Responder& res) 
                  : ev.previous                      ? matchesSelectors(*ev.previous, sel->labels, sel->fields)
                                                     : matches;
       if (is && was)
-        buf += line("MODIFIED", ev.object);
+        line(buf, "MODIFIED", ev.object);
       else if (is)
-        buf += line("ADDED", ev.object);
+        line(buf, "ADDED", ev.object);
       else if (was)
-        buf += line("DELETED", ev.object);
+        line(buf, "DELETED", ev.object);
     }
     if (!buf.empty()) {
       if (!res.writeChunk(buf)) return;

@@ -106,12 +106,18 @@ json::object ListMeta::toJson() const {
   return m;
 }
 
-std::string servedJson(const api::Resource& r, const std::string& stored) {
-  if (!r.custom || r.version == r.custom->storageVersion) return stored;
+void appendServedJson(std::string& out, const api::Resource& r, const std::string& stored) {
+  if (!r.custom || r.version == r.custom->storageVersion) {
+    out += stored;
+    return;
+  }
   auto v = parseJson(stored);
-  if (!v || !v->is_object()) return stored;
+  if (!v || !v->is_object()) {
+    out += stored;
+    return;
+  }
   v->as_object()["apiVersion"] = r.groupVersion();
-  return kwok::toJson(*v);
+  out += kwok::toJson(*v);
 }
 
 std::string listJson(const api::Resource& r, const ListMeta& meta, const std::vector<store::EntryPtr>& items) {
@@ -123,7 +129,7 @@ std::string listJson(const api::Resource& r, const ListMeta& meta, const std::ve
                      kwok::toJson(meta.toJson()));
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out += ',';
-    out += servedJson(r, items[i]->json);
+    appendServedJson(out, r, items[i]->json);
   }
   out += "]}";
   return out;
@@ -164,8 +170,11 @@ net::Response notAcceptable() {
 net::Response objectResponse(const net::Request& req, const api::Resource& r, int status, const store::EntryPtr& e,
                              SystemTime now) {
   switch (negotiate(req, false)) {
-    case Representation::Object:
-      return jsonResponse(status, servedJson(r, e->json));
+    case Representation::Object: {
+      std::string body;
+      appendServedJson(body, r, e->json);
+      return jsonResponse(status, std::move(body));
+    }
     case Representation::Table: {
       json::array rows{tableRow(r, parseEntry(e), req.param("includeObject").value_or("Metadata"), now)};
       return jsonResponse(status, toJson(table(r, ListMeta(e->rev), std::move(rows), true)));

@@ -88,7 +88,8 @@ json::object table(const api::Resource& r, const ListMeta& meta, json::array row
 // A stored object as the version `r` serves it (custom resources are
 // stored in their CRD's storage version; other served versions differ only
 // in apiVersion, as no conversion webhooks are supported).
-std::string servedJson(const api::Resource& r, const std::string& stored);
+// Appended to `out`: the common case copies the stored bytes once.
+void appendServedJson(std::string& out, const api::Resource& r, const std::string& stored);
 // A list response assembled from stored bytes.
 std::string listJson(const api::Resource& r, const ListMeta& meta, const std::vector<store::EntryPtr>& items);
 
