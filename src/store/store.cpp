@@ -39,9 +39,14 @@ std::string mapKey(std::string_view ns, std::string_view name) {
 
 class WatchImpl;
 
+struct RingEvent {
+  Event event;
+  std::chrono::steady_clock::time_point at;
+};
+
 struct ResourceState {
   std::map<std::string, EntryPtr, std::less<>> objects;
-  std::deque<Event> ring;
+  std::deque<RingEvent> ring;
   std::int64_t ringStart = 0;  // every event after this revision is in `ring`
   std::vector<WatchImpl*> watchers;
 };
@@ -181,7 +186,7 @@ class StoreImpl final : public Store {
       return Error{410, "Expired", fmt::format("too old resource version: {} ({})", fromRev, rs.ringStart + 1)};
     }
     auto w = std::make_shared<WatchImpl>(this, std::string(resource), std::string(ns), opts_.maxQueuedPerWatch);
-    for (const auto& e : rs.ring)
+    for (const auto& [e, _] : rs.ring)
       if (e.object->rev > fromRev && w->wants(e)) w->push(e);
     rs.watchers.push_back(w.get());
     return std::shared_ptr<Watch>(w);
@@ -267,9 +272,11 @@ class StoreImpl final : public Store {
       std::deque<std::packaged_task<Status()>> control;
       {
         std::unique_lock lk(queueMu_);
-        queueCv_.wait(lk, [&] { return stopping_ || !queue_.empty() || !control_.empty(); });
+        // Wakes at least every second to age the event rings.
+        queueCv_.wait_for(lk, std::chrono::seconds(1),
+                          [&] { return stopping_ || !queue_.empty() || !control_.empty(); });
         control.swap(control_);
-        if (queue_.empty() && control.empty()) return;
+        if (stopping_ && queue_.empty() && control.empty()) return;
         std::size_t n = std::min<std::size_t>(queue_.size(), 4096);
         for (std::size_t i = 0; i < n; ++i) {
           batch.push_back(std::move(queue_.front()));
@@ -279,7 +286,27 @@ class StoreImpl final : public Store {
       // Control tasks (backups) run between commits, so they see a consistent state.
       for (auto& task : control) task();
       if (!batch.empty()) commitBatch(batch);
+      trimAllEverySecond();
     }
+  }
+
+  // Drops the events beyond the ring's size, and those older than the
+  // window but the newest few. Caller holds mu_.
+  void trim(ResourceState& rs, std::chrono::steady_clock::time_point now) {
+    while (rs.ring.size() > opts_.eventsPerResource ||
+           (rs.ring.size() > opts_.minEventsPerResource && now - rs.ring.front().at > opts_.eventWindow)) {
+      rs.ringStart = rs.ring.front().event.object->rev;
+      rs.ring.pop_front();
+    }
+  }
+
+  // Resources that see no writes age out of their window here.
+  void trimAllEverySecond() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - lastTrimAll_ < std::chrono::seconds(1)) return;
+    lastTrimAll_ = now;
+    std::unique_lock lk(mu_);
+    for (auto& [_, rs] : resources_) trim(rs, now);
   }
 
   // Current state of a key as seen by this batch: earlier writes in the
@@ -349,6 +376,7 @@ class StoreImpl final : public Store {
   }
 
   void publish(const std::vector<Change>& changes, std::int64_t rev) {
+    auto now = std::chrono::steady_clock::now();
     std::unique_lock lk(mu_);
     for (const auto& c : changes) {
       auto& rs = state(c.resource);
@@ -358,11 +386,8 @@ class StoreImpl final : public Store {
         rs.objects[c.key] = c.entry;
       Event ev{c.deleted ? EventType::Deleted : (c.previous ? EventType::Modified : EventType::Added), c.entry, {}};
       if (ev.type == EventType::Modified && !(c.previous->index == c.entry->index)) ev.previous = c.previous;
-      rs.ring.push_back(ev);
-      while (rs.ring.size() > opts_.eventsPerResource) {
-        rs.ringStart = rs.ring.front().object->rev;
-        rs.ring.pop_front();
-      }
+      rs.ring.push_back({ev, now});
+      trim(rs, now);
       for (auto* w : rs.watchers)
         if (w->wants(ev)) w->push(ev);
     }
@@ -376,6 +401,7 @@ class StoreImpl final : public Store {
   mutable std::shared_mutex mu_;  // guards resources_ and rev_
   std::unordered_map<std::string, ResourceState> resources_;
   std::int64_t rev_ = 0;
+  std::chrono::steady_clock::time_point lastTrimAll_;  // writer thread only
   std::int64_t startRev_ = 0;
 
   std::mutex queueMu_;

@@ -86,8 +86,14 @@ class Watch;
 class Store {
  public:
   struct Options {
-    std::size_t eventsPerResource = 20000;   // ring size per resource
+    std::size_t eventsPerResource = 20000;   // ring size per resource, at most
     std::size_t maxQueuedPerWatch = 200000;  // a watch further behind is closed
+    // Events older than this leave the ring, except a resource's newest
+    // minEventsPerResource: an event ring holds old versions of objects,
+    // and a watch resumes from at most seconds ago (kube's watch cache
+    // keeps 75 s too).
+    std::chrono::milliseconds eventWindow = std::chrono::seconds(75);
+    std::size_t minEventsPerResource = 100;
   };
 
   // Opens or creates the SQLite file at `path` and loads every object.

@@ -181,6 +181,30 @@ TEST_F(StoreTest, WatchFromRevisionReplaysAndExpires) {
   EXPECT_EQ(old.error().code, 410);
 }
 
+TEST_F(StoreTest, EventsOlderThanTheWindowExpireButTheNewestFewStay) {
+  using namespace std::chrono_literals;
+  reopen(Store::Options{.eventWindow = 50ms, .minEventsPerResource = 1});
+  for (auto n : {"a", "b", "c"}) ASSERT_TRUE(store_->write(create("ns", n)).ok());
+  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(store_->write(create("ns", "d")).ok());  // rev 4: a, b and c leave the ring
+  auto old = store_->watch("pods", "", 2);
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.error().code, 410);
+  auto w = store_->watch("pods", "", 3);
+  ASSERT_TRUE(w.ok());
+  std::vector<Event> events;
+  ASSERT_TRUE((*w)->next(events, 100ms));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].object->name, "d");
+  // A resource nobody writes ages out too (the store sweeps every second),
+  // down to its newest event.
+  ASSERT_TRUE(store_->write(create("ns", "e")).ok());
+  ASSERT_TRUE(store_->write(create("ns", "f")).ok());
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_FALSE(store_->watch("pods", "", 4).ok());
+  EXPECT_TRUE(store_->watch("pods", "", 5).ok());
+}
+
 TEST_F(StoreTest, ConcurrentWritersAllLandWithDistinctRevisions) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
