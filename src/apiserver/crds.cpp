@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "apiserver/field_errors.h"
 #include "apiserver/objects.h"
 
 namespace kwok::apiserver {
@@ -45,51 +46,46 @@ Status prepareCustomResourceDefinition(json::object& crd, const json::object* ol
   if (stringAt(names, {"singular"}).empty() && !kind.empty()) names["singular"] = lower(kind);
   if (stringAt(names, {"listKind"}).empty() && !kind.empty()) names["listKind"] = kind + "List";
 
-  std::vector<std::string> errs;
-  auto invalid = [&](std::string field, std::string_view value, std::string detail) {
-    errs.push_back(fmt::format("{}: Invalid value: {}: {}", field, toJson(json::string(value)), detail));
-  };
-  if (group.empty()) errs.push_back("spec.group: Required value");
-  else if (group.find('.') == std::string::npos) invalid("spec.group", group, "should be a domain with at least one dot");
-  if (plural.empty()) errs.push_back("spec.names.plural: Required value");
-  else if (!validateDnsLabel(plural).empty()) invalid("spec.names.plural", plural, validateDnsLabel(plural));
-  if (kind.empty()) errs.push_back("spec.names.kind: Required value");
+  FieldErrors errs;
+  if (group.empty())
+    errs.required("spec.group");
+  else if (group.find('.') == std::string::npos)
+    errs.invalid("spec.group", json::string(group), "should be a domain with at least one dot");
+  if (plural.empty())
+    errs.required("spec.names.plural");
+  else if (std::string msg = validateDnsLabel(plural); !msg.empty())
+    errs.invalid("spec.names.plural", json::string(plural), msg);
+  if (kind.empty()) errs.required("spec.names.kind");
   if (!plural.empty() && !group.empty() && name != plural + "." + group)
-    invalid("metadata.name", name, "must be spec.names.plural+\".\"+spec.group");
+    errs.invalid("metadata.name", json::string(name), "must be spec.names.plural+\".\"+spec.group");
   std::string_view scope = stringAt(spec, {"scope"});
-  if (scope != "Namespaced" && scope != "Cluster") {
-    errs.push_back(fmt::format("spec.scope: Unsupported value: {}: supported values: \"Cluster\", \"Namespaced\"",
-                               toJson(json::string(scope))));
-  }
+  if (scope != "Namespaced" && scope != "Cluster")
+    errs.notSupported("spec.scope", json::string(scope), json::array{"Cluster", "Namespaced"});
   const json::array* versions = arrayAt(spec, {"versions"});
   std::string storageVersion;
   int storageCount = 0;
+  const char* oneStorageVersion = "must have exactly one version marked as storage version";
   if (!versions || versions->empty()) {
-    errs.push_back("spec.versions: Invalid value: null: must have exactly one version marked as storage version");
+    errs.invalid("spec.versions", nullptr, oneStorageVersion);
   } else {
     for (std::size_t i = 0; i < versions->size(); ++i) {
       const auto& v = (*versions)[i];
-      if (stringAt(v, {"name"}).empty()) errs.push_back(fmt::format("spec.versions[{}].name: Required value", i));
+      if (stringAt(v, {"name"}).empty()) errs.required(fmt::format("spec.versions[{}].name", i));
       if (const auto* st = findPath(v, {"storage"}); st && st->is_bool() && st->get_bool()) {
         ++storageCount;
         storageVersion = stringAt(v, {"name"});
       }
     }
-    if (storageCount != 1)
-      errs.push_back(fmt::format("spec.versions: Invalid value: {}: must have exactly one version marked as storage version",
-                                 toJson(*spec.if_contains("versions"))));
+    if (storageCount != 1) errs.invalid("spec.versions", *spec.if_contains("versions"), oneStorageVersion);
   }
   if (old) {
     // Group, names and scope keep what they were (kube allows few changes here).
     if (std::string_view oldScope = stringAt(*old, {"spec", "scope"}); !oldScope.empty() && oldScope != scope)
-      invalid("spec.scope", scope, "field is immutable");
+      errs.invalid("spec.scope", json::string(scope), "field is immutable");
     if (std::string_view oldGroup = stringAt(*old, {"spec", "group"}); !oldGroup.empty() && oldGroup != group)
-      invalid("spec.group", group, "field is immutable");
+      errs.invalid("spec.group", json::string(group), "field is immutable");
   }
-  if (!errs.empty()) {
-    std::string what = errs.size() == 1 ? errs[0] : "[" + fmt::format("{}", fmt::join(errs, ", ")) + "]";
-    return Error::invalid(fmt::format("CustomResourceDefinition.apiextensions.k8s.io \"{}\" is invalid: {}", name, what));
-  }
+  if (!errs.empty()) return errs.toError("apiextensions.k8s.io", "CustomResourceDefinition", name);
 
   std::string ts = formatTime(now);
   json::array stored;
@@ -192,39 +188,35 @@ std::string typeName(const json::value& v) {
 }
 
 struct SchemaWalker {
-  std::vector<std::string> errors;
+  FieldErrors errors;
   std::vector<std::string>* unknown;
 
   void walk(json::value& v, const json::value& schema, const std::string& path) {
     if (!schema.is_object()) return;
     if (v.is_null()) {
       if (!boolAt(schema, "nullable"))
-        errors.push_back(fmt::format("{}: Invalid value: \"null\": {} in body must be of type {}", path, path,
-                                     stringAt(schema, {"type"}, "object")));
+        errors.typeInvalid(path, json::string("null"),
+                           fmt::format("{} in body must be of type {}", path, stringAt(schema, {"type"}, "object")));
       return;
     }
     std::string_view type = stringAt(schema, {"type"});
     if (boolAt(schema, "x-kubernetes-int-or-string")) {
       if (!v.is_string() && !v.is_int64() && !v.is_uint64())
-        errors.push_back(fmt::format("{}: Invalid value: \"{}\": {} in body must be of type integer or string", path,
-                                     typeName(v), path));
+        errors.typeInvalid(path, json::string(typeName(v)), path + " in body must be of type integer or string");
       return;
     }
     if (!type.empty()) {
       std::string actual = typeName(v);
       bool ok = actual == type || (type == "number" && actual == "integer");
       if (!ok) {
-        errors.push_back(fmt::format("{}: Invalid value: \"{}\": {} in body must be of type {}: \"{}\"", path, actual,
-                                     path, type, actual));
+        errors.typeInvalid(path, json::string(actual),
+                           fmt::format("{} in body must be of type {}: \"{}\"", path, type, actual));
         return;
       }
     }
     if (const auto* en = member(schema, "enum"); en && en->is_array()) {
-      if (std::find(en->get_array().begin(), en->get_array().end(), v) == en->get_array().end()) {
-        std::string allowed;
-        for (const auto& e : en->get_array()) allowed += (allowed.empty() ? "" : ", ") + toJson(e);
-        errors.push_back(fmt::format("{}: Unsupported value: {}: supported values: {}", path, toJson(v), allowed));
-      }
+      if (std::find(en->get_array().begin(), en->get_array().end(), v) == en->get_array().end())
+        errors.notSupported(path, v, en->get_array());
     }
     if (v.is_object()) walkObject(v.get_object(), schema, path);
     if (v.is_array()) {
@@ -240,8 +232,7 @@ struct SchemaWalker {
     bool preserve = boolAt(schema, "x-kubernetes-preserve-unknown-fields");
     if (const auto* req = member(schema, "required"); req && req->is_array()) {
       for (const auto& k : req->get_array())
-        if (k.is_string() && !o.contains(k.get_string()))
-          errors.push_back(fmt::format("{}: Required value", join(path, k.get_string())));
+        if (k.is_string() && !o.contains(k.get_string())) errors.required(join(path, k.get_string()));
     }
     std::vector<std::string> drop;
     for (auto& [k, child] : o) {
@@ -272,8 +263,7 @@ Status validateCustomObject(const api::Resource& r, json::object& obj, std::vect
   SchemaWalker w{{}, unknownFields};
   w.walkObject(obj, r.custom->schema, "");
   if (w.errors.empty()) return {};
-  std::string what = w.errors.size() == 1 ? w.errors[0] : "[" + fmt::format("{}", fmt::join(w.errors, ", ")) + "]";
-  return Error::invalid(fmt::format("{}.{} \"{}\" is invalid: {}", r.kind, r.group, stringAt(obj, {"metadata", "name"}), what));
+  return w.errors.toError(r.group, r.kind, stringAt(obj, {"metadata", "name"}));
 }
 
 // ---- JSONPath ----

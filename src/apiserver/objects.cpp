@@ -7,46 +7,13 @@
 
 #include "apiserver/crds.h"
 #include "apiserver/defaults.h"
+#include "apiserver/field_errors.h"
 #include "controllers/cronjob/schedule.h"
 #include "core/labels.h"
 #include "core/quantity.h"
 #include "core/random.h"
 
 namespace kwok::apiserver {
-
-// ---- field errors ----
-
-namespace {
-std::string quoted(const json::value& v) { return toJson(v); }
-}  // namespace
-
-void FieldErrors::required(std::string field, std::string detail) {
-  messages_.push_back(detail.empty() ? field + ": Required value" : field + ": Required value: " + detail);
-}
-
-void FieldErrors::invalid(std::string field, const json::value& value, std::string detail) {
-  messages_.push_back(fmt::format("{}: Invalid value: {}: {}", field, quoted(value), detail));
-}
-
-void FieldErrors::invalidGo(std::string field, std::string value, std::string detail) {
-  messages_.push_back(fmt::format("{}: Invalid value: {}: {}", field, value, detail));
-}
-
-void FieldErrors::forbidden(std::string field, std::string detail) {
-  messages_.push_back(fmt::format("{}: Forbidden: {}", field, detail));
-}
-
-void FieldErrors::notSupported(std::string field, const json::value& value, const std::vector<std::string>& allowed) {
-  std::string list;
-  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + toJson(json::value(a));
-  messages_.push_back(fmt::format("{}: Unsupported value: {}: supported values: {}", field, quoted(value), list));
-}
-
-Error FieldErrors::toError(const api::Resource& r, std::string_view name) const {
-  std::string kind = r.group.empty() ? r.kind : r.kind + "." + r.group;
-  std::string what = messages_.size() == 1 ? messages_[0] : "[" + fmt::format("{}", fmt::join(messages_, ", ")) + "]";
-  return Error::invalid(fmt::format("{} \"{}\" is invalid: {}", kind, name, what));
-}
 
 // ---- names ----
 
@@ -354,8 +321,7 @@ void validateContainers(const json::value* list, std::string_view field, bool re
     } else {
       std::string msg = validateDnsLabel(name);
       if (!msg.empty()) errs.invalid(path + ".name", json::string(name), msg);
-      if (std::find(seen.begin(), seen.end(), name) != seen.end())
-        errs.invalid(path + ".name", json::string(name), "Duplicate value");  // kube: "Duplicate value"
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) errs.duplicate(path + ".name", json::string(name));
       seen.emplace_back(name);
     }
     if (stringAt(c, {"image"}).empty()) errs.required(path + ".image");
@@ -363,7 +329,6 @@ void validateContainers(const json::value* list, std::string_view field, bool re
   }
 }
 
-// Pod spec fields that may change after creation.
 // Go's %#v of a map[string]string: map[string]string{"a":"1", "b":"2"}, keys sorted.
 std::string goStringMap(const json::object* labels) {
   std::vector<std::pair<std::string, std::string>> kv;
@@ -412,6 +377,7 @@ void validateCronJob(const json::object& obj, FieldErrors& errs) {
   }
 }
 
+// The pod spec without the fields that may change after creation.
 json::value mutablePodSpecStripped(const json::value& spec) {
   json::value s = without(spec, {"activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"});
   for (const char* list : {"containers", "initContainers"}) {
@@ -479,7 +445,7 @@ Status validateObject(const api::Resource& r, const json::object& obj, const jso
       errs.forbidden("spec.podCIDR", "node updates may not change podCIDR except from \"\" to valid");
   }
   if (errs.empty()) return {};
-  return errs.toError(r, stringAt(obj, {"metadata", "name"}));
+  return errs.toError(r.group, r.kind, stringAt(obj, {"metadata", "name"}));
 }
 
 }  // namespace kwok::apiserver

@@ -5,7 +5,6 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "api/catalog.h"
 #include "core/clock.h"
@@ -13,23 +12,6 @@
 #include "core/json.h"
 
 namespace kwok::apiserver {
-
-// Field errors collected during validation, reported as one 422 Invalid
-// whose message kubectl prints: `Pod "x" is invalid: spec.containers: Required value`.
-class FieldErrors {
- public:
-  void required(std::string field, std::string detail = {});
-  void invalid(std::string field, const json::value& value, std::string detail);
-  // `value` as Go's %#v prints it, where that is not a JSON string or number.
-  void invalidGo(std::string field, std::string value, std::string detail);
-  void forbidden(std::string field, std::string detail);
-  void notSupported(std::string field, const json::value& value, const std::vector<std::string>& allowed);
-  bool empty() const { return messages_.empty(); }
-  Error toError(const api::Resource& r, std::string_view name) const;
-
- private:
-  std::vector<std::string> messages_;
-};
 
 // DNS-1123 checks with Kubernetes' messages ("" when valid).
 std::string validateDnsSubdomain(std::string_view s);

@@ -4,13 +4,42 @@
 
 namespace kwok::apiserver {
 
+namespace {
+
+// kube's StatusDetails with its empty members left out.
+json::object detailsJson(const Error::Details& d) {
+  json::object o;
+  if (!d.name.empty()) o["name"] = d.name;
+  if (!d.group.empty()) o["group"] = d.group;
+  if (!d.kind.empty()) o["kind"] = d.kind;
+  if (d.causes.empty()) return o;
+  json::array causes;
+  for (const auto& c : d.causes) {
+    json::object cause;
+    if (!c.reason.empty()) cause["reason"] = c.reason;
+    if (!c.message.empty()) cause["message"] = c.message;
+    if (!c.field.empty()) cause["field"] = c.field;
+    causes.emplace_back(std::move(cause));
+  }
+  o["causes"] = std::move(causes);
+  return o;
+}
+
+}  // namespace
+
 std::string statusJson(const Error& e, const json::value& details) {
-  json::object s{{"kind", "Status"},    {"apiVersion", "v1"},   {"metadata", json::object()},
-                 {"status", "Failure"}, {"message", e.message}, {"reason", e.reason},
-                 {"code", e.code}};
-  if (!details.is_null()) s["details"] = details;
+  json::object s{{"kind", "Status"},
+                 {"apiVersion", "v1"},
+                 {"metadata", json::object()},
+                 {"status", "Failure"},
+                 {"message", e.message}};
   // A plain 500 has no reason in kube-apiserver's answers.
-  if (e.reason.empty()) s.erase("reason");
+  if (!e.reason.empty()) s["reason"] = e.reason;
+  if (e.details)
+    s["details"] = detailsJson(*e.details);
+  else if (!details.is_null())
+    s["details"] = details;
+  s["code"] = e.code;
   return toJson(s);
 }
 

@@ -12,7 +12,8 @@
 namespace kwok::apiserver {
 
 // A metav1.Status body for `e` ("kind":"Status", status Failure, reason,
-// message, code). `details` (optional) names the object: {name, group, kind}.
+// message, code). `details` (optional) names the object: {name, group, kind};
+// the error's own details, where it has them, take their place.
 std::string statusJson(const Error& e, const json::value& details = nullptr);
 net::Response errorResponse(const Error& e, const json::value& details = nullptr);
 // A metav1.Status for a successful operation (e.g. a delete without a

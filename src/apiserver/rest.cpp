@@ -6,6 +6,7 @@
 
 #include "api/types/normalize.h"
 #include "apiserver/crds.h"
+#include "apiserver/field_errors.h"
 #include "apiserver/indexer.h"
 #include "apiserver/managed_fields.h"
 #include "apiserver/rest_helpers.h"
@@ -625,9 +626,9 @@ Result<store::EntryPtr> Rest::deleteObject(const api::Resource& r, const store::
       policy = orphan->get_bool() ? "Orphan" : "Background";
   }
   if (!policy.empty() && policy != "Foreground" && policy != "Background" && policy != "Orphan") {
-    return Error::invalid(fmt::format("DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: "
-                                      "\"{}\": supported values: \"Foreground\", \"Background\", \"Orphan\"",
-                                      policy));
+    FieldErrors errs;
+    errs.notSupported("propagationPolicy", json::string(policy), json::array{"Foreground", "Background", "Orphan"});
+    return errs.toError("meta.k8s.io", "DeleteOptions", "");
   }
   bool finalizersAdded = false;
   if (policy == "Foreground" || policy == "Orphan") {

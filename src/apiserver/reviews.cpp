@@ -2,6 +2,7 @@
 // is stored; each create is answered from the request and the caller.
 #include <fmt/format.h>
 
+#include "apiserver/field_errors.h"
 #include "apiserver/responses.h"
 #include "apiserver/rest.h"
 #include "apiserver/rest_helpers.h"
@@ -47,7 +48,12 @@ net::Response Rest::answerVirtual(const net::Request& req, const Target& t) {
   if (r.kind == "Binding") {
     // The pod named by the Binding, bound through pods/binding.
     std::string name(stringAt(*body, {"metadata", "name"}));
-    if (name.empty()) return errorResponse(Error::invalid("Binding.v1 \"\" is invalid: metadata.name: Required value"));
+    if (name.empty()) {
+      FieldErrors errs;
+      errs.required("metadata.name");
+      // kube-apiserver qualifies this Binding by its group version: `Binding.v1 "" is invalid`.
+      return errorResponse(errs.toError("v1", "Binding", ""));
+    }
     RequestInfo info = *t.info;
     info.resource = "pods";
     info.name = name;

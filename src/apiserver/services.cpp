@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "apiserver/field_errors.h"
 #include "core/random.h"
 
 namespace kwok::apiserver {
@@ -11,9 +12,10 @@ namespace kwok::apiserver {
 namespace {
 constexpr int kNodePortMin = 30000, kNodePortMax = 32767;
 
-Error invalid(std::string_view name, std::string field, std::string_view value, std::string detail) {
-  return Error::invalid(fmt::format("Service \"{}\" is invalid: {}: Invalid value: {}: {}", name, field,
-                                    toJson(json::string(value)), detail));
+Error invalid(std::string_view name, std::string field, const json::value& value, std::string detail) {
+  FieldErrors errs;
+  errs.invalid(std::move(field), value, std::move(detail));
+  return errs.toError("", "Service", name);
 }
 }  // namespace
 
@@ -52,14 +54,17 @@ Status ServiceAllocator::allocate(json::object& svc) {
       if (requested.empty()) return Error::internal("failed to allocate a serviceIP: range is full");
     } else {
       auto ip = IpAddress::parse(requested);
-      if (!ip) return invalid(name, "spec.clusterIPs[0]", requested, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+      if (!ip) {
+        return invalid(name, "spec.clusterIPs[0]", json::string(requested),
+                       "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+      }
       if (!range_.contains(*ip))
-        return invalid(name, "spec.clusterIPs", requested,
+        return invalid(name, "spec.clusterIPs", json::string(requested),
                        fmt::format("failed to allocate IP {}: the provided IP ({}) is not in the valid range. The range "
                                    "of valid IPs is {}",
                                    requested, requested, range_.toString()));
       if (usedIps.count(ip->value))
-        return invalid(name, "spec.clusterIPs", requested,
+        return invalid(name, "spec.clusterIPs", json::string(requested),
                        fmt::format("failed to allocate IP {}: provided IP is already allocated", requested));
     }
     spec["clusterIP"] = requested;
@@ -74,12 +79,13 @@ Status ServiceAllocator::allocate(json::object& svc) {
   if (type == "NodePort" || type == "LoadBalancer") {
     if (!spec.contains("externalTrafficPolicy")) spec["externalTrafficPolicy"] = "Cluster";
     if (auto* ports = spec.if_contains("ports"); ports && ports->is_array()) {
-      for (auto& p : ports->get_array()) {
+      for (std::size_t i = 0; i < ports->get_array().size(); ++i) {
+        auto& p = ports->get_array()[i];
         if (!p.is_object()) continue;
         auto& po = p.get_object();
         if (const auto* np = po.if_contains("nodePort"); np && np->is_int64() && np->get_int64() != 0) {
           if (usedPorts.count(np->get_int64()))
-            return invalid(name, "spec.ports[0].nodePort", std::to_string(np->get_int64()), "provided port is already allocated");
+            return invalid(name, fmt::format("spec.ports[{}].nodePort", i), *np, "provided port is already allocated");
           usedPorts.insert(np->get_int64());
           continue;
         }

@@ -2,6 +2,7 @@
 // and namespaces/finalize.
 #include <fmt/format.h>
 
+#include "apiserver/field_errors.h"
 #include "apiserver/objects.h"
 #include "apiserver/responses.h"
 #include "apiserver/rest.h"
@@ -20,14 +21,10 @@ net::Response Rest::bind(const net::Request& req, const Target& t) {
   if (!body) return errorResponse(body.error());
   std::string node(stringAt(*body, {"target", "name"}));
   std::string_view kind = stringAt(*body, {"target", "kind"});
-  if (node.empty())
-    return fail(Error::invalid(fmt::format("Binding \"{}\" is invalid: target.name: Required value", info.name)), r,
-                info.name);
-  if (!kind.empty() && kind != "Node")
-    return fail(Error::invalid(fmt::format(
-                    "Binding \"{}\" is invalid: target.kind: Unsupported value: \"{}\": supported values: \"Node\"",
-                    info.name, kind)),
-                r, info.name);
+  FieldErrors errs;
+  if (node.empty()) errs.required("target.name");
+  if (!kind.empty() && kind != "Node") errs.notSupported("target.kind", json::string(kind), json::array{"Node"});
+  if (!errs.empty()) return fail(errs.toError("", "Binding", info.name), r, info.name);
   auto e = guaranteedUpdate(r, info, *dry, true, [&](const store::EntryPtr&, const json::object& old) -> Result<json::object> {
     json::object pod = old;
     auto refuse = [&](std::string why) {
@@ -170,9 +167,10 @@ net::Response Rest::scale(const net::Request& req, const Target& t) {
     if (!rv.empty() && rv != std::to_string(cur->rev)) return modified(r, info.name);
     auto replicas = intMember(*s, {"spec", "replicas"});
     if (!replicas || *replicas < 0) {
-      return Error::invalid(fmt::format("Scale.autoscaling \"{}\" is invalid: spec.replicas: Invalid value: {}: must be "
-                                        "greater than or equal to 0",
-                                        info.name, replicas ? std::to_string(*replicas) : "null"));
+      FieldErrors errs;
+      errs.invalid("spec.replicas", replicas ? json::value(*replicas) : json::value(nullptr),
+                   "must be greater than or equal to 0");
+      return errs.toError("autoscaling", "Scale", info.name);
     }
     setAt(obj, scalePaths(r).spec, *replicas);
     if (auto st = prepareForUpdate(r, obj, old, ""); !st) return st.error();

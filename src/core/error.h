@@ -7,16 +7,39 @@
 // through unchanged (a bad patch is a 422 wherever it is detected).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace kwok {
 
 struct Error {
+  // One invalid field (a metav1.StatusCause): kube's cause type
+  // (FieldValueRequired, FieldValueInvalid, ...), the message without the
+  // leading "field: ", and the field path.
+  struct Cause {
+    std::string reason;
+    std::string message;
+    std::string field;
+  };
+  // What a Status's `details` say about the object, where the error knows
+  // better than the request does: an Invalid error from field validation
+  // names the Kind and its group (kube's NewInvalid), not the resource, and
+  // lists its causes, from which kubectl prints its "The Pod "x" is invalid".
+  struct Details {
+    std::string group;
+    std::string kind;
+    std::string name;
+    std::vector<Cause> causes;
+  };
+
   int code = 500;
   std::string reason = "InternalError";
   std::string message;
+  // Unset: the apiserver names the resource and object of the request.
+  std::optional<Details> details = std::nullopt;
 
   static Error badRequest(std::string msg) { return {400, "BadRequest", std::move(msg)}; }
   static Error invalid(std::string msg) { return {422, "Invalid", std::move(msg)}; }

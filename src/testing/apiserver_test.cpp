@@ -528,6 +528,121 @@ TEST(ApiServer, CustomResourceDefinitionsServeTheirResources) {
   EXPECT_TRUE(arrayAt(*list, {"items"})->empty());
 }
 
+// The Status body a request is answered with (the RestClient keeps only its
+// code, reason and message).
+json::value answer(TestApiServer& s, std::string_view method, std::string_view path, const json::value& body,
+                   std::string contentType = "application/json") {
+  net::ClientOptions opts;
+  opts.url = s.url();
+  auto http = net::HttpClient::create(opts);
+  auto resp = (*http)->request(method, path, {{"Content-Type", std::move(contentType)}}, toJson(body));
+  if (!resp) return json::string(resp.error().message);
+  auto v = parseJson(resp->body);
+  return v ? *v : json::value(resp->body);
+}
+
+std::string detailsOf(const json::value& status) {
+  const json::value* d = findPath(status, {"details"});
+  return d ? toJson(*d) : "no details in " + toJson(status);
+}
+
+json::value cause(std::string reason, std::string message, std::string field) {
+  return json::object{{"reason", std::move(reason)}, {"message", std::move(message)}, {"field", std::move(field)}};
+}
+
+// As kube's NewInvalid: details name the Kind and its group (not the
+// resource) and list one cause per field error, which kubectl prints.
+TEST(ApiServer, InvalidStatusNamesTheKindAndListsCauses) {
+  TestApiServer s;
+  json::value noContainers = pod("p");
+  noContainers.as_object()["spec"].as_object().erase("containers");
+  EXPECT_EQ(toJson(answer(s, "POST", "/api/v1/namespaces/default/pods", noContainers)),
+            R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)"
+            R"("message":"Pod \"p\" is invalid: spec.containers: Required value","reason":"Invalid",)"
+            R"("details":{"name":"p","kind":"Pod","causes":[)"
+            R"({"reason":"FieldValueRequired","message":"Required value","field":"spec.containers"}]},"code":422})");
+
+  // Several errors: the message lists them, each is a cause.
+  json::value badName = pod("Bad_Name");
+  auto& containers = badName.as_object()["spec"].as_object()["containers"].as_array();
+  containers.push_back(containers[0]);
+  auto status = answer(s, "POST", "/api/v1/namespaces/default/pods", badName);
+  EXPECT_EQ(stringAt(status, {"message"}).substr(0, 56), "Pod \"Bad_Name\" is invalid: [metadata.name: Invalid value");
+  EXPECT_NE(stringAt(status, {"message"}).find(", spec.containers[1].name: Duplicate value: \"c\"]"), std::string::npos)
+      << stringAt(status, {"message"});
+  const json::array* causes = arrayAt(status, {"details", "causes"});
+  ASSERT_TRUE(causes && causes->size() == 2) << toJson(status);
+  EXPECT_EQ(stringAt((*causes)[0], {"reason"}), "FieldValueInvalid");
+  EXPECT_EQ(stringAt((*causes)[0], {"field"}), "metadata.name");
+  EXPECT_TRUE(stringAt((*causes)[0], {"message"}).starts_with("Invalid value: \"Bad_Name\": a lowercase RFC 1123"));
+  EXPECT_EQ((*causes)[1], cause("FieldValueDuplicate", "Duplicate value: \"c\"", "spec.containers[1].name"));
+
+  // A request naming the object (here a server-side apply) names the Kind too.
+  json::value mismatched = deployment("d", 1);
+  mismatched.as_object()["spec"].as_object()["template"].as_object()["metadata"].as_object()["labels"] =
+      json::object{{"app", "b"}};
+  status = answer(s, "PATCH", "/apis/apps/v1/namespaces/default/deployments/d?fieldManager=test", mismatched,
+                  "application/apply-patch+yaml");
+  EXPECT_EQ(stringAt(status, {"reason"}), "Invalid") << toJson(status);
+  EXPECT_EQ(detailsOf(status),
+            toJson(json::object{{"name", "d"},
+                                {"group", "apps"},
+                                {"kind", "Deployment"},
+                                {"causes", json::array{cause("FieldValueInvalid",
+                                                             "Invalid value: map[string]string{\"app\":\"b\"}: "
+                                                             "`selector` does not match template `labels`",
+                                                             "spec.template.metadata.labels")}}}));
+
+  // Immutable fields are invalid values.
+  auto crd = s.client().post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", widgetCrd());
+  ASSERT_TRUE(crd.ok()) << crd.error().message;
+  crd->as_object()["spec"].as_object()["scope"] = "Cluster";
+  status = answer(s, "PUT", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com", *crd);
+  EXPECT_EQ(stringAt(status, {"message"}),
+            "CustomResourceDefinition.apiextensions.k8s.io \"widgets.example.com\" is invalid: spec.scope: Invalid "
+            "value: \"Cluster\": field is immutable");
+  EXPECT_EQ(detailsOf(status),
+            toJson(json::object{
+                {"name", "widgets.example.com"},
+                {"group", "apiextensions.k8s.io"},
+                {"kind", "CustomResourceDefinition"},
+                {"causes", json::array{cause("FieldValueInvalid", "Invalid value: \"Cluster\": field is immutable",
+                                             "spec.scope")}}}));
+
+  // A custom object of the wrong type names its CRD's kind.
+  json::value widget = json::object{{"apiVersion", "example.com/v1"},
+                                    {"kind", "Widget"},
+                                    {"metadata", json::object{{"name", "w"}}},
+                                    {"spec", json::object{{"size", "big"}}}};
+  status = answer(s, "POST", "/apis/example.com/v1/namespaces/default/widgets", widget);
+  EXPECT_EQ(detailsOf(status),
+            toJson(json::object{{"name", "w"},
+                                {"group", "example.com"},
+                                {"kind", "Widget"},
+                                {"causes", json::array{cause("FieldValueTypeInvalid",
+                                                             "Invalid value: \"string\": spec.size in body must be of "
+                                                             "type integer: \"string\"",
+                                                             "spec.size")}}}));
+
+  // An unsupported value of DeleteOptions names DeleteOptions, without a name.
+  ASSERT_TRUE(
+      s.client()
+          .post("/api/v1/namespaces/default/configmaps", json::object{{"metadata", json::object{{"name", "c"}}}})
+          .ok());
+  status =
+      answer(s, "DELETE", "/api/v1/namespaces/default/configmaps/c", json::object{{"propagationPolicy", "Sideways"}});
+  EXPECT_EQ(detailsOf(status),
+            toJson(json::object{{"group", "meta.k8s.io"},
+                                {"kind", "DeleteOptions"},
+                                {"causes", json::array{cause("FieldValueNotSupported",
+                                                             "Unsupported value: \"Sideways\": supported values: "
+                                                             "\"Foreground\", \"Background\", \"Orphan\"",
+                                                             "propagationPolicy")}}}));
+
+  // Other errors keep naming the resource, as kube's do.
+  status = answer(s, "GET", "/apis/apps/v1/namespaces/default/deployments/nope", nullptr);
+  EXPECT_EQ(detailsOf(status), R"({"name":"nope","kind":"deployments","group":"apps"})");
+}
 
 TEST(ApiServer, PriorityAdmissionResolvesClasses) {
   TestApiServer s;
