@@ -129,7 +129,7 @@ int main(int argc, char** argv) {
   fmt::print("created {} pending pods in {:.2f}s\n", pods, t);
 
   RealClock clock;
-  controllers::scheduler::Scheduler scheduler(api, clock, options);
+  controllers::scheduler::Scheduler scheduler(api, s.informers(), clock, options);
   auto start = std::chrono::steady_clock::now();
   if (auto st = scheduler.start(); !st) {
     fmt::print(stderr, "scheduler: {}\n", st.error().message);

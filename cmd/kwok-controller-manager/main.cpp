@@ -85,7 +85,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   kwok::RealClock clock;
+  kwok::client::InformerFactory informers(**client);
   kwok::controllers::ControllerManager manager({.client = **client,
+                                                .informers = informers,
                                                 .clock = clock,
                                                 .schedulerName = schedulerName,
                                                 .schedulerConfig = schedulerConfig,

@@ -34,12 +34,22 @@ bool Informer::waitForSync(std::chrono::milliseconds timeout) {
   return cv_.wait_for(lk, timeout, [&] { return synced_ || stopped_; }) && synced_;
 }
 
+void Informer::relist() {
+  std::lock_guard lk(mu_);
+  relist_ = true;
+  if (activeCancel_) activeCancel_->cancel();
+}
+
 void Informer::sleepFor(std::chrono::milliseconds d) {
   std::unique_lock lk(mu_);
   cv_.wait_for(lk, d, [&] { return stopped_; });
 }
 
 bool Informer::listOnce(std::string& rv) {
+  {
+    std::lock_guard lk(mu_);
+    relist_ = false;  // this list serves every request made so far
+  }
   std::vector<json::value> items;
   std::string cont;
   do {
@@ -69,6 +79,7 @@ bool Informer::watchFrom(std::string& rv) {
   {
     std::lock_guard lk(mu_);
     if (stopped_) return true;
+    if (relist_) return false;
     activeCancel_ = &cancel;
   }
   std::string url = path_ +
@@ -96,6 +107,7 @@ bool Informer::watchFrom(std::string& rv) {
   {
     std::lock_guard lk(mu_);
     activeCancel_ = nullptr;
+    if (relist_) return false;
   }
   if (!st) {
     if (st.error().code == 410) return false;

@@ -37,6 +37,10 @@ class Informer {
   void stop();
   // Blocks until the first list has been delivered or `timeout` passes.
   bool waitForSync(std::chrono::milliseconds timeout);
+  // Ends the current watch and lists again: `replace` follows with the
+  // whole collection, then changes from the new list on. For a shared
+  // informer's new consumer, which must start from a whole collection.
+  void relist();
 
  private:
   void run();
@@ -53,6 +57,7 @@ class Informer {
   std::condition_variable cv_;
   bool stopped_ = false;
   bool synced_ = false;
+  bool relist_ = false;  // asked for by relist(), served by the next list
   net::CancelToken* activeCancel_ = nullptr;
 };
 

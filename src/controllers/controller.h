@@ -9,6 +9,7 @@
 #include <string>
 
 #include "client/rest_client.h"
+#include "client/shared_informer.h"
 #include "core/clock.h"
 #include "core/error.h"
 
@@ -25,10 +26,13 @@ class Controller {
   virtual void stop() = 0;
 };
 
-// What controllers are built from: the API connection, the time source and
-// the manager's flags. The client and clock outlive every controller.
+// What controllers are built from: the API connection, the shared
+// informers every controller watches through (one watch per collection for
+// the whole manager), the time source and the manager's flags. The client,
+// informers and clock outlive every controller.
 struct ControllerContext {
   client::RestClient& client;
+  client::InformerFactory& informers;
   const Clock& clock;
   // --scheduler-name: the spec.schedulerName the scheduler serves.
   std::string schedulerName = "default-scheduler";

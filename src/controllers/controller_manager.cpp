@@ -32,33 +32,35 @@ std::vector<ControllerDescriptor> builtinControllers() {
          scheduler::SchedulerOptions opts;
          opts.schedulerName = ctx.schedulerName;
          opts.configFile = ctx.schedulerConfig;
-         return std::make_unique<scheduler::Scheduler>(ctx.client, ctx.clock, std::move(opts));
+         return std::make_unique<scheduler::Scheduler>(ctx.client, ctx.informers, ctx.clock, std::move(opts));
        }},
       {"replicaset", true,
        [](const ControllerContext& ctx) {
-         return std::make_unique<replicaset::ReplicaSetController>(ctx.client, ctx.clock,
+         return std::make_unique<replicaset::ReplicaSetController>(ctx.client, ctx.informers, ctx.clock,
                                                                    replicaset::ReplicaSetKind::replicaSet());
        }},
       {"replicationcontroller", true,
        [](const ControllerContext& ctx) {
-         return std::make_unique<replicaset::ReplicaSetController>(
-             ctx.client, ctx.clock, replicaset::ReplicaSetKind::replicationController());
+         return std::make_unique<replicaset::ReplicaSetController>(ctx.client, ctx.informers, ctx.clock,
+                                                                   replicaset::ReplicaSetKind::replicationController());
        }},
       {"deployment", true,
        [](const ControllerContext& ctx) {
-         return std::make_unique<deployment::DeploymentController>(ctx.client, ctx.clock);
+         return std::make_unique<deployment::DeploymentController>(ctx.client, ctx.informers, ctx.clock);
        }},
       {"garbagecollector", true,
-       [](const ControllerContext& ctx) { return std::make_unique<garbagecollector::GarbageCollector>(ctx.client); }},
+       [](const ControllerContext& ctx) {
+         return std::make_unique<garbagecollector::GarbageCollector>(ctx.client, ctx.informers);
+       }},
       {"namespace", true,
        [](const ControllerContext& ctx) {
-         return std::make_unique<namespace_::NamespaceController>(ctx.client, ctx.clock);
+         return std::make_unique<namespace_::NamespaceController>(ctx.client, ctx.informers, ctx.clock);
        }},
       {"podgc", true,
        [](const ControllerContext& ctx) {
          podgc::PodGcOptions opts;
          opts.terminatedPodThreshold = ctx.terminatedPodGcThreshold;
-         return std::make_unique<podgc::PodGc>(ctx.client, ctx.clock, opts);
+         return std::make_unique<podgc::PodGc>(ctx.client, ctx.informers, ctx.clock, opts);
        }},
       {"nodelifecycle", true,
        [](const ControllerContext& ctx) {
@@ -66,37 +68,47 @@ std::vector<ControllerDescriptor> builtinControllers() {
          opts.grace = {ctx.nodeMonitorGracePeriod, ctx.nodeStartupGracePeriod};
          opts.monitorPeriod = ctx.nodeMonitorPeriod;
          opts.rates.nodeEvictionRate = ctx.nodeEvictionRate;
-         return std::make_unique<nodelifecycle::NodeLifecycleController>(ctx.client, ctx.clock, opts);
+         return std::make_unique<nodelifecycle::NodeLifecycleController>(ctx.client, ctx.informers, ctx.clock, opts);
        }},
       {"serviceaccount", true,
-       [](const ControllerContext& ctx) { return serviceaccount::makeServiceAccountController(ctx.client); }},
+       [](const ControllerContext& ctx) {
+         return serviceaccount::makeServiceAccountController(ctx.client, ctx.informers);
+       }},
       {"root-ca-cert-publisher", true,
-       [](const ControllerContext& ctx) { return serviceaccount::makeRootCaPublisher(ctx.client, ctx.rootCaPem); }},
+       [](const ControllerContext& ctx) {
+         return serviceaccount::makeRootCaPublisher(ctx.client, ctx.informers, ctx.rootCaPem);
+       }},
       {"endpoints", true,
-       [](const ControllerContext& ctx) { return std::make_unique<endpoints::EndpointsController>(ctx.client); }},
+       [](const ControllerContext& ctx) {
+         return std::make_unique<endpoints::EndpointsController>(ctx.client, ctx.informers);
+       }},
       {"endpointslice", true,
-       [](const ControllerContext& ctx) { return std::make_unique<endpoints::EndpointSliceController>(ctx.client); }},
+       [](const ControllerContext& ctx) {
+         return std::make_unique<endpoints::EndpointSliceController>(ctx.client, ctx.informers);
+       }},
       {"job", true,
-       [](const ControllerContext& ctx) { return std::make_unique<job::JobController>(ctx.client, ctx.clock); }},
+       [](const ControllerContext& ctx) {
+         return std::make_unique<job::JobController>(ctx.client, ctx.informers, ctx.clock);
+       }},
       {"cronjob", true,
        [](const ControllerContext& ctx) {
-         return std::make_unique<cronjob::CronJobController>(ctx.client, ctx.clock);
+         return std::make_unique<cronjob::CronJobController>(ctx.client, ctx.informers, ctx.clock);
        }},
       {"ttl-after-finished", true,
        [](const ControllerContext& ctx) {
-         return std::make_unique<job::TtlAfterFinishedController>(ctx.client, ctx.clock);
+         return std::make_unique<job::TtlAfterFinishedController>(ctx.client, ctx.informers, ctx.clock);
        }},
       {"statefulset", true,
        [](const ControllerContext& ctx) {
-         return std::make_unique<statefulset::StatefulSetController>(ctx.client, ctx.clock);
+         return std::make_unique<statefulset::StatefulSetController>(ctx.client, ctx.informers, ctx.clock);
        }},
       {"daemonset", true,
        [](const ControllerContext& ctx) {
-         return std::make_unique<daemonset::DaemonSetController>(ctx.client, ctx.clock);
+         return std::make_unique<daemonset::DaemonSetController>(ctx.client, ctx.informers, ctx.clock);
        }},
       {"disruption", true,
        [](const ControllerContext& ctx) {
-         return std::make_unique<disruption::DisruptionController>(ctx.client, ctx.clock);
+         return std::make_unique<disruption::DisruptionController>(ctx.client, ctx.informers, ctx.clock);
        }},
   };
 }

@@ -63,7 +63,7 @@ TEST(ControllerManager, StartsInOrderStopsInReverse) {
   RealClock clock;
   std::vector<std::string> log;
   {
-    ControllerManager m({api.client(), clock}, fakes(log));
+    ControllerManager m({api.client(), api.informers(), clock}, fakes(log));
     ASSERT_TRUE(m.start({"*", "c"}).ok());
     EXPECT_EQ(m.running(), (std::vector<std::string>{"a", "b", "c"}));
   }
@@ -74,7 +74,7 @@ TEST(ControllerManager, AFailedStartStopsTheOthers) {
   testing::TestApiServer api;
   RealClock clock;
   std::vector<std::string> log;
-  ControllerManager m({api.client(), clock}, fakes(log, "b"));
+  ControllerManager m({api.client(), api.informers(), clock}, fakes(log, "b"));
   auto st = m.start({"*"});
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().message, "starting b: boom");

@@ -26,9 +26,11 @@ TestApiServer::TestApiServer() {
   auto c = client::RestClient::create(clientConfig());
   if (!c) throw std::runtime_error("client: " + c.error().message);
   client_ = std::move(*c);
+  informers_ = std::make_unique<client::InformerFactory>(*client_);
 }
 
 TestApiServer::~TestApiServer() {
+  informers_.reset();
   client_.reset();
   if (server_) server_->stop();
   server_.reset();

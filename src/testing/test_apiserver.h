@@ -9,6 +9,7 @@
 
 #include "apiserver/server.h"
 #include "client/rest_client.h"
+#include "client/shared_informer.h"
 
 namespace kwok::testing {
 
@@ -20,6 +21,8 @@ class TestApiServer {
   std::string url() const;            // "http://127.0.0.1:<port>"
   ClientConfig clientConfig() const;  // for components under test
   client::RestClient& client() { return *client_; }
+  // Shared informers over client(), for controllers under test.
+  client::InformerFactory& informers() { return *informers_; }
   const std::string& dir() const { return dir_; }
   // Stores `object` as given through the admin API, skipping validation, as
   // `kwokctl kectl put` does: for objects kube-apiserver would refuse today
@@ -31,6 +34,7 @@ class TestApiServer {
   std::string dir_;
   std::unique_ptr<apiserver::ApiServer> server_;
   std::unique_ptr<client::RestClient> client_;
+  std::unique_ptr<client::InformerFactory> informers_;
 };
 
 }  // namespace kwok::testing

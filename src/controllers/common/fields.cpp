@@ -43,9 +43,9 @@ std::string objectKey(std::string_view ns, std::string_view name) {
   return key;
 }
 
-std::unordered_set<std::string> keysOf(const std::vector<json::value>& items) {
+std::unordered_set<std::string> keysOf(const std::vector<client::ObjectPtr>& items) {
   std::unordered_set<std::string> keys;
-  for (const auto& o : items) keys.insert(objectKey(o));
+  for (const auto& o : items) keys.insert(objectKey(*o));
   return keys;
 }
 

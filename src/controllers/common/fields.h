@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "client/shared_informer.h"
 #include "core/json.h"
 
 namespace kwok::controllers::common {
@@ -26,6 +27,6 @@ std::string objectKey(const json::value& object);
 std::string objectKey(std::string_view ns, std::string_view name);
 // The keys of a listed collection: what a cache not among them lost while
 // its watch was down.
-std::unordered_set<std::string> keysOf(const std::vector<json::value>& items);
+std::unordered_set<std::string> keysOf(const std::vector<client::ObjectPtr>& items);
 
 }  // namespace kwok::controllers::common

@@ -38,6 +38,11 @@ Readiness podReadiness(const json::value& pod) {
   return r;
 }
 
+bool isUnfinishedPod(const json::value& pod) {
+  auto phase = stringAt(pod, {"status", "phase"});
+  return phase != "Succeeded" && phase != "Failed";
+}
+
 bool isAvailable(const Readiness& r, std::int64_t minReadySeconds, SystemTime now) {
   if (!r.ready) return false;
   if (minReadySeconds <= 0) return true;

@@ -27,6 +27,11 @@ struct Readiness {
 
 Readiness podReadiness(const json::value& pod);
 
+// Whether status.phase is neither Succeeded nor Failed, as the field
+// selector status.phase!=Succeeded,status.phase!=Failed selects: the pods
+// that still hold resources. A filter for the pod informer.
+bool isUnfinishedPod(const json::value& pod);
+
 // Available means ready for more than minReadySeconds (ready at all when it
 // is 0). A ready pod without a transition time is available only at 0.
 bool isAvailable(const Readiness& r, std::int64_t minReadySeconds, SystemTime now);

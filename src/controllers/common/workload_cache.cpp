@@ -24,21 +24,27 @@ std::string targetNodeOf(const json::value& pod) {
   return {};
 }
 
-WorkloadCache::WorkloadCache(client::RestClient& client, WorkloadKind kind, client::WorkQueue& queue,
+WorkloadCache::WorkloadCache(client::InformerFactory& informers, WorkloadKind kind, client::WorkQueue& queue,
                              Observer observer)
-    : client_(client), kind_(kind), apiVersion_(kind.apiVersion()), queue_(queue), observer_(std::move(observer)) {}
+    : informers_(informers),
+      kind_(kind),
+      apiVersion_(kind.apiVersion()),
+      queue_(queue),
+      observer_(std::move(observer)) {}
 
 WorkloadCache::~WorkloadCache() { stop(); }
 
 void WorkloadCache::start() {
-  ownerInformer_ = std::make_unique<client::Informer>(
-      client_, client::resourcePath(kind_.group, kind_.version, kind_.plural), "",
-      client::Informer::Handler{[this](auto&& items) { onOwnersListed(std::move(items)); },
-                                [this](const std::string& type, json::value&& o) { onOwnerEvent(type, o); }});
-  podInformer_ = std::make_unique<client::Informer>(
-      client_, "/api/v1/pods", "",
-      client::Informer::Handler{[this](auto&& items) { onPodsListed(std::move(items)); },
-                                [this](const std::string& type, json::value&& o) { onPodEvent(type, o); }});
+  ownerInformer_ =
+      informers_.subscribe(client::resourcePath(kind_.group, kind_.version, kind_.plural), "",
+                           client::Subscription::Handler{
+                               [this](const auto& items) { onOwnersListed(items); },
+                               [this](const std::string& type, const client::ObjectPtr& o) { onOwnerEvent(type, o); }});
+  podInformer_ =
+      informers_.subscribe("/api/v1/pods", "",
+                           client::Subscription::Handler{
+                               [this](const auto& items) { onPodsListed(items); },
+                               [this](const std::string& type, const client::ObjectPtr& o) { onPodEvent(type, *o); }});
   ownerInformer_->start();
   podInformer_->start();
 }
@@ -96,7 +102,7 @@ void WorkloadCache::putOwner(const json::value& object) {
 
 // ---- owners ----
 
-void WorkloadCache::onOwnersListed(std::vector<json::value>&& items) {
+void WorkloadCache::onOwnersListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = keysOf(items);
   {
     std::lock_guard lk(mu_);
@@ -112,23 +118,23 @@ void WorkloadCache::onOwnersListed(std::vector<json::value>&& items) {
   for (const auto& o : items) onOwnerEvent("MODIFIED", o);
 }
 
-void WorkloadCache::onOwnerEvent(const std::string& type, const json::value& object) {
-  std::string key = objectKey(object);
+void WorkloadCache::onOwnerEvent(const std::string& type, const Owner& object) {
+  std::string key = objectKey(*object);
   std::lock_guard lk(mu_);
   if (type == "DELETED") {
     owners_.erase(key);
     queue_.add(key);
     return;
   }
-  std::string rv(stringAt(object, {"metadata", "resourceVersion"}));
+  std::string rv(stringAt(*object, {"metadata", "resourceVersion"}));
   auto& e = owners_[key];
   if (e.object && e.resourceVersion == rv) return;
-  e.object = std::make_shared<const json::value>(object);
-  e.uid = stringAt(object, {"metadata", "uid"});
+  e.object = object;
+  e.uid = stringAt(*object, {"metadata", "uid"});
   e.resourceVersion = std::move(rv);
   e.selector.reset();
   // A missing selector selects nothing (the API requires one anyway).
-  if (const auto* sel = findPath(object, {"spec", "selector"}); sel && sel->is_object()) {
+  if (const auto* sel = findPath(*object, {"spec", "selector"}); sel && sel->is_object()) {
     if (auto s = LabelSelector::fromObject(*sel); s && !s->empty()) e.selector = std::move(*s);
   }
   queue_.add(key);
@@ -186,7 +192,7 @@ void WorkloadCache::notify(const std::vector<Note>& notes) {
   for (const auto& n : notes) observer_(n.ownerKey, n.podKey, n.added);
 }
 
-void WorkloadCache::onPodsListed(std::vector<json::value>&& items) {
+void WorkloadCache::onPodsListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = keysOf(items);
   std::vector<Note> notes;
   {
@@ -196,7 +202,7 @@ void WorkloadCache::onPodsListed(std::vector<json::value>&& items) {
       if (auto old = pods_.remove(key)) podGone(*old, notes);
       targetNodes_.erase(key);
     }
-    for (const auto& o : items) applyPod(o, notes);
+    for (const auto& o : items) applyPod(*o, notes);
   }
   notify(notes);
 }

@@ -15,7 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/pod_index.h"
 #include "core/labels.h"
@@ -41,12 +41,13 @@ std::string targetNodeOf(const json::value& pod);
 
 class WorkloadCache {
  public:
-  using Owner = std::shared_ptr<const json::value>;
+  using Owner = client::ObjectPtr;
   // Called, under no lock of the caller's, when a pod of `ownerKey` was
   // added (created) or went away (deleted or being deleted).
   using Observer = std::function<void(const std::string& ownerKey, const std::string& podKey, bool added)>;
 
-  WorkloadCache(client::RestClient& client, WorkloadKind kind, client::WorkQueue& queue, Observer observer = {});
+  WorkloadCache(client::InformerFactory& informers, WorkloadKind kind, client::WorkQueue& queue,
+                Observer observer = {});
   ~WorkloadCache();
 
   void start();
@@ -69,9 +70,9 @@ class WorkloadCache {
     std::string uid, resourceVersion;
     std::optional<LabelSelector> selector;
   };
-  void onOwnersListed(std::vector<json::value>&& items);
-  void onOwnerEvent(const std::string& type, const json::value& object);
-  void onPodsListed(std::vector<json::value>&& items);
+  void onOwnersListed(const std::vector<client::ObjectPtr>& items);
+  void onOwnerEvent(const std::string& type, const Owner& object);
+  void onPodsListed(const std::vector<client::ObjectPtr>& items);
   void onPodEvent(const std::string& type, const json::value& object);
   // With mu_ held; appends notifications to `out` for after the lock.
   struct Note {
@@ -84,7 +85,7 @@ class WorkloadCache {
   void enqueueMatching(const PodInfo& pod);
   void notify(const std::vector<Note>& notes);
 
-  client::RestClient& client_;
+  client::InformerFactory& informers_;
   const WorkloadKind kind_;
   const std::string apiVersion_;
   client::WorkQueue& queue_;
@@ -94,7 +95,7 @@ class WorkloadCache {
   std::unordered_map<std::string, OwnerEntry> owners_;
   PodIndex pods_;
   std::unordered_map<std::string, std::string> targetNodes_;  // pod key -> node
-  std::unique_ptr<client::Informer> ownerInformer_, podInformer_;
+  std::unique_ptr<client::Subscription> ownerInformer_, podInformer_;
 };
 
 }  // namespace kwok::controllers::common

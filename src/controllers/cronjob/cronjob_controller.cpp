@@ -42,21 +42,28 @@ ActiveRef activeRefOf(const json::value& job) {
 
 }  // namespace
 
-CronJobController::CronJobController(client::RestClient& client, const Clock& clock, CronJobControllerOptions options)
-    : client_(client), clock_(clock), opts_(std::move(options)), events_(client, "cronjob-controller", clock) {}
+CronJobController::CronJobController(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                                     CronJobControllerOptions options)
+    : client_(client),
+      informers_(informers),
+      clock_(clock),
+      opts_(std::move(options)),
+      events_(client, "cronjob-controller", clock) {}
 
 CronJobController::~CronJobController() { stop(); }
 
 Status CronJobController::start() {
   if (workers_) return Error::internal("cronjob controller already started");
-  cronJobInformer_ = std::make_unique<client::Informer>(
-      client_, client::resourcePath("batch", "v1", "cronjobs"), "",
-      client::Informer::Handler{[this](auto&& items) { onCronJobsListed(std::move(items)); },
-                                [this](const std::string& type, json::value&& o) { onCronJobEvent(type, o); }});
-  jobInformer_ = std::make_unique<client::Informer>(
-      client_, client::resourcePath("batch", "v1", "jobs"), "",
-      client::Informer::Handler{[this](auto&& items) { onJobsListed(std::move(items)); },
-                                [this](const std::string& type, json::value&& o) { onJobEvent(type, o); }});
+  cronJobInformer_ = informers_.subscribe(
+      client::resourcePath("batch", "v1", "cronjobs"), "",
+      client::Subscription::Handler{
+          [this](const auto& items) { onCronJobsListed(items); },
+          [this](const std::string& type, const client::ObjectPtr& o) { onCronJobEvent(type, *o); }});
+  jobInformer_ =
+      informers_.subscribe(client::resourcePath("batch", "v1", "jobs"), "",
+                           client::Subscription::Handler{
+                               [this](const auto& items) { onJobsListed(items); },
+                               [this](const std::string& type, const client::ObjectPtr& o) { onJobEvent(type, *o); }});
   workers_ = std::make_unique<common::QueueWorkers>(
       queue_, [this](const std::string& key) { return sync(key); },
       [this](milliseconds t) { return cronJobInformer_->waitForSync(t) && jobInformer_->waitForSync(t); });
@@ -90,7 +97,7 @@ void CronJobController::removeCronJob(const std::string& key) {
   cronJobs_.erase(it);
 }
 
-void CronJobController::onCronJobsListed(std::vector<json::value>&& items) {
+void CronJobController::onCronJobsListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = common::keysOf(items);
   std::lock_guard lk(mu_);
   std::vector<std::string> gone;
@@ -99,7 +106,7 @@ void CronJobController::onCronJobsListed(std::vector<json::value>&& items) {
   }
   for (const auto& key : gone) removeCronJob(key);
   for (const auto& o : items) {
-    auto cj = std::make_shared<const CronJobInfo>(CronJobInfo::fromObject(o));
+    auto cj = std::make_shared<const CronJobInfo>(CronJobInfo::fromObject(*o));
     queue_.add(cj->key());
     putCronJob(std::move(cj));
   }
@@ -136,12 +143,12 @@ void CronJobController::removeJob(const std::string& jobKey) {
   if (auto old = jobs_.remove(jobKey)) enqueueOwner(old->ownerUid);
 }
 
-void CronJobController::onJobsListed(std::vector<json::value>&& items) {
+void CronJobController::onJobsListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = common::keysOf(items);
   std::lock_guard lk(mu_);
   for (const auto& key : jobs_.keysMissingFrom(listed)) removeJob(key);
   for (const auto& o : items) {
-    if (auto job = ChildJob::fromObject(o)) putJob(std::move(*job));
+    if (auto job = ChildJob::fromObject(*o)) putJob(std::move(*job));
   }
 }
 

@@ -22,7 +22,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/event_sink.h"
 #include "controllers/common/owned_index.h"
@@ -41,7 +41,8 @@ struct CronJobControllerOptions {
 
 class CronJobController final : public Controller {
  public:
-  CronJobController(client::RestClient& client, const Clock& clock, CronJobControllerOptions options = {});
+  CronJobController(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                    CronJobControllerOptions options = {});
   ~CronJobController() override;
 
   Status start() override;
@@ -50,9 +51,9 @@ class CronJobController final : public Controller {
  private:
   using CronJobPtr = std::shared_ptr<const CronJobInfo>;
 
-  void onCronJobsListed(std::vector<json::value>&& items);
+  void onCronJobsListed(const std::vector<client::ObjectPtr>& items);
   void onCronJobEvent(const std::string& type, const json::value& cronJob);
-  void onJobsListed(std::vector<json::value>&& items);
+  void onJobsListed(const std::vector<client::ObjectPtr>& items);
   void onJobEvent(const std::string& type, const json::value& job);
 
   // With mu_ held.
@@ -72,6 +73,7 @@ class CronJobController final : public Controller {
   void requeue(const std::string& key, std::optional<std::chrono::milliseconds> after);
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const Clock& clock_;
   const CronJobControllerOptions opts_;
 
@@ -81,7 +83,7 @@ class CronJobController final : public Controller {
   common::OwnedIndex<ChildJob> jobs_;                      // by job key and owning CronJob's uid
   client::WorkQueue queue_;
   common::EventSink events_;
-  std::unique_ptr<client::Informer> cronJobInformer_, jobInformer_;
+  std::unique_ptr<client::Subscription> cronJobInformer_, jobInformer_;
   std::unique_ptr<common::QueueWorkers> workers_;
 };
 

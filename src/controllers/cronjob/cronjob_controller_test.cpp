@@ -61,7 +61,7 @@ class CronJobControllerTest : public ::testing::Test {
   void SetUp() override {
     CronJobControllerOptions opts;
     opts.maxRequeueDelay = 50ms;  // notice the manual clock's jumps
-    controller_ = std::make_unique<CronJobController>(api(), clock_, opts);
+    controller_ = std::make_unique<CronJobController>(api(), api_.informers(), clock_, opts);
     ASSERT_TRUE(controller_->start().ok());
   }
   void TearDown() override { controller_->stop(); }

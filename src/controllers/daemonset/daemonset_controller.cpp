@@ -56,13 +56,14 @@ bool sameStatus(const json::value& ds, const json::object& patch) {
 
 }  // namespace
 
-DaemonSetController::DaemonSetController(client::RestClient& client, const Clock& clock,
-                                         DaemonSetControllerOptions options)
+DaemonSetController::DaemonSetController(client::RestClient& client, client::InformerFactory& informers,
+                                         const Clock& clock, DaemonSetControllerOptions options)
     : client_(client),
+      informers_(informers),
       clock_(clock),
       opts_(options),
       expectations_(clock),
-      cache_(client, kKind, queue_,
+      cache_(informers, kKind, queue_,
              [this](const std::string& owner, const std::string& pod, bool added) {
                if (added)
                  expectations_.creationObserved(owner);
@@ -76,10 +77,11 @@ DaemonSetController::~DaemonSetController() { stop(); }
 
 Status DaemonSetController::start() {
   if (workers_) return Error::internal("daemonset controller already started");
-  nodeInformer_ = std::make_unique<client::Informer>(
-      client_, "/api/v1/nodes", "",
-      client::Informer::Handler{[this](auto&& items) { onNodesListed(std::move(items)); },
-                                [this](const std::string& type, json::value&& o) { onNodeEvent(type, o); }});
+  nodeInformer_ =
+      informers_.subscribe("/api/v1/nodes", "",
+                           client::Subscription::Handler{
+                               [this](const auto& items) { onNodesListed(items); },
+                               [this](const std::string& type, const client::ObjectPtr& o) { onNodeEvent(type, *o); }});
   workers_ = std::make_unique<common::QueueWorkers>(
       queue_, [this](const std::string& key) { return sync(key); },
       [this](std::chrono::milliseconds t) { return cache_.waitForSync(t) && nodeInformer_->waitForSync(t); });
@@ -104,12 +106,12 @@ void DaemonSetController::enqueueAll() {
   for (const auto& key : cache_.ownerKeys()) queue_.add(key);
 }
 
-void DaemonSetController::onNodesListed(std::vector<json::value>&& items) {
+void DaemonSetController::onNodesListed(const std::vector<client::ObjectPtr>& items) {
   {
     std::lock_guard lk(nodesMu_);
     nodes_.clear();
     for (const auto& n : items) {
-      auto view = NodeView::fromObject(n);
+      auto view = NodeView::fromObject(*n);
       nodes_[view.name] = std::move(view);
     }
   }

@@ -17,7 +17,7 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/event_sink.h"
 #include "controllers/common/expectations.h"
@@ -39,14 +39,15 @@ struct DaemonSetControllerOptions {
 
 class DaemonSetController final : public Controller {
  public:
-  DaemonSetController(client::RestClient& client, const Clock& clock, DaemonSetControllerOptions options = {});
+  DaemonSetController(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                      DaemonSetControllerOptions options = {});
   ~DaemonSetController() override;
 
   Status start() override;
   void stop() override;
 
  private:
-  void onNodesListed(std::vector<json::value>&& nodes);
+  void onNodesListed(const std::vector<client::ObjectPtr>& nodes);
   void onNodeEvent(const std::string& type, const json::value& node);
   void enqueueAll();
 
@@ -55,6 +56,7 @@ class DaemonSetController final : public Controller {
                                const std::string& hash, Actions actions);
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const Clock& clock_;
   const DaemonSetControllerOptions opts_;
   client::WorkQueue queue_;
@@ -65,7 +67,7 @@ class DaemonSetController final : public Controller {
 
   std::mutex nodesMu_;
   std::unordered_map<std::string, NodeView> nodes_;
-  std::unique_ptr<client::Informer> nodeInformer_;
+  std::unique_ptr<client::Subscription> nodeInformer_;
   std::unique_ptr<common::QueueWorkers> workers_;
   std::atomic<bool> stopping_{false};
 };

@@ -29,23 +29,28 @@ void unfile(std::unordered_map<std::string, std::unordered_set<std::string>>& in
 
 }  // namespace
 
-DeploymentController::DeploymentController(client::RestClient& client, const Clock& clock,
-                                           DeploymentControllerOptions options)
-    : client_(client), clock_(clock), opts_(options), events_(client, "deployment-controller", clock) {}
+DeploymentController::DeploymentController(client::RestClient& client, client::InformerFactory& informers,
+                                           const Clock& clock, DeploymentControllerOptions options)
+    : client_(client),
+      informers_(informers),
+      clock_(clock),
+      opts_(options),
+      events_(client, "deployment-controller", clock) {}
 
 DeploymentController::~DeploymentController() { stop(); }
 
 Status DeploymentController::start() {
   if (workers_) return Error::internal("deployment controller already started");
-  deploymentInformer_ = std::make_unique<client::Informer>(
-      client_, kDeployments, "",
-      client::Informer::Handler{
-          [this](auto&& items) { onDeploymentsListed(std::move(items)); },
-          [this](const std::string& type, json::value&& o) { onDeploymentEvent(type, std::move(o)); }});
-  setInformer_ = std::make_unique<client::Informer>(
-      client_, kReplicaSets, "",
-      client::Informer::Handler{[this](auto&& items) { onSetsListed(std::move(items)); },
-                                [this](const std::string& type, json::value&& o) { onSetEvent(type, std::move(o)); }});
+  deploymentInformer_ = informers_.subscribe(
+      kDeployments, "",
+      client::Subscription::Handler{
+          [this](const auto& items) { onDeploymentsListed(items); },
+          [this](const std::string& type, const client::ObjectPtr& o) { onDeploymentEvent(type, *o); }});
+  setInformer_ =
+      informers_.subscribe(kReplicaSets, "",
+                           client::Subscription::Handler{
+                               [this](const auto& items) { onSetsListed(items); },
+                               [this](const std::string& type, const client::ObjectPtr& o) { onSetEvent(type, *o); }});
   workers_ = std::make_unique<common::QueueWorkers>(
       queue_, [this](const std::string& key) { return sync(key); },
       [this](std::chrono::milliseconds t) {
@@ -154,7 +159,7 @@ void DeploymentController::applySet(const json::value& object, bool enqueue) {
   if (refChanged || !(old->labels == cur->labels)) enqueueMatching(*cur);
 }
 
-void DeploymentController::onDeploymentsListed(std::vector<json::value>&& items) {
+void DeploymentController::onDeploymentsListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = common::keysOf(items);
   std::lock_guard lk(mu_);
   std::vector<std::string> gone;
@@ -163,12 +168,12 @@ void DeploymentController::onDeploymentsListed(std::vector<json::value>&& items)
   }
   for (const auto& key : gone) removeDeployment(key);
   for (const auto& o : items) {
-    putDeployment(std::make_shared<const DeploymentInfo>(DeploymentInfo::fromObject(o)));
-    queue_.add(objectKey(o));
+    putDeployment(std::make_shared<const DeploymentInfo>(DeploymentInfo::fromObject(*o)));
+    queue_.add(objectKey(*o));
   }
 }
 
-void DeploymentController::onDeploymentEvent(const std::string& type, json::value&& object) {
+void DeploymentController::onDeploymentEvent(const std::string& type, const json::value& object) {
   std::string key = objectKey(object);
   std::lock_guard lk(mu_);
   if (type == "DELETED") {
@@ -179,7 +184,7 @@ void DeploymentController::onDeploymentEvent(const std::string& type, json::valu
   queue_.add(key);
 }
 
-void DeploymentController::onSetsListed(std::vector<json::value>&& items) {
+void DeploymentController::onSetsListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = common::keysOf(items);
   std::lock_guard lk(mu_);
   std::vector<std::string> gone;
@@ -187,10 +192,10 @@ void DeploymentController::onSetsListed(std::vector<json::value>&& items) {
     if (!listed.count(key)) gone.push_back(key);
   }
   for (const auto& key : gone) removeSet(key, true);
-  for (const auto& o : items) applySet(o, true);
+  for (const auto& o : items) applySet(*o, true);
 }
 
-void DeploymentController::onSetEvent(const std::string& type, json::value&& object) {
+void DeploymentController::onSetEvent(const std::string& type, const json::value& object) {
   std::lock_guard lk(mu_);
   if (type == "DELETED")
     removeSet(objectKey(object), true);

@@ -20,7 +20,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/event_sink.h"
 #include "controllers/common/queue_workers.h"
@@ -35,7 +35,8 @@ struct DeploymentControllerOptions {
 
 class DeploymentController final : public Controller {
  public:
-  DeploymentController(client::RestClient& client, const Clock& clock, DeploymentControllerOptions options = {});
+  DeploymentController(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                       DeploymentControllerOptions options = {});
   ~DeploymentController() override;
 
   Status start() override;
@@ -45,10 +46,10 @@ class DeploymentController final : public Controller {
   using DeploymentPtr = std::shared_ptr<const DeploymentInfo>;
   using SetPtr = std::shared_ptr<const ReplicaSetView>;
 
-  void onDeploymentsListed(std::vector<json::value>&& items);
-  void onDeploymentEvent(const std::string& type, json::value&& object);
-  void onSetsListed(std::vector<json::value>&& items);
-  void onSetEvent(const std::string& type, json::value&& object);
+  void onDeploymentsListed(const std::vector<client::ObjectPtr>& items);
+  void onDeploymentEvent(const std::string& type, const json::value& object);
+  void onSetsListed(const std::vector<client::ObjectPtr>& items);
+  void onSetEvent(const std::string& type, const json::value& object);
 
   // With mu_ held.
   void putDeployment(DeploymentPtr d);
@@ -70,6 +71,7 @@ class DeploymentController final : public Controller {
   void recordEvent(const DeploymentInfo& d, std::string_view type, std::string_view reason, std::string message);
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const Clock& clock_;
   const DeploymentControllerOptions opts_;
 
@@ -82,7 +84,7 @@ class DeploymentController final : public Controller {
 
   client::WorkQueue queue_;
   common::EventSink events_;
-  std::unique_ptr<client::Informer> deploymentInformer_, setInformer_;
+  std::unique_ptr<client::Subscription> deploymentInformer_, setInformer_;
   std::unique_ptr<common::QueueWorkers> workers_;
 };
 

@@ -41,9 +41,9 @@ bool eventually(const std::function<bool()>& done, std::chrono::seconds limit = 
 class DeploymentControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    sets_ = std::make_unique<replicaset::ReplicaSetController>(api_.client(), clock_,
+    sets_ = std::make_unique<replicaset::ReplicaSetController>(api_.client(), api_.informers(), clock_,
                                                                replicaset::ReplicaSetKind::replicaSet());
-    deployments_ = std::make_unique<DeploymentController>(api_.client(), clock_);
+    deployments_ = std::make_unique<DeploymentController>(api_.client(), api_.informers(), clock_);
     ASSERT_TRUE(sets_->start().ok());
     ASSERT_TRUE(deployments_->start().ok());
   }

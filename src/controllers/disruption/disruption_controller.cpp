@@ -9,22 +9,28 @@ namespace kwok::controllers::disruption {
 using namespace std::chrono_literals;
 using common::PodInfo;
 
-DisruptionController::DisruptionController(client::RestClient& client, const Clock& clock,
-                                           DisruptionControllerOptions options)
-    : client_(client), clock_(clock), opts_(options), events_(client, "controllermanager", clock) {}
+DisruptionController::DisruptionController(client::RestClient& client, client::InformerFactory& informers,
+                                           const Clock& clock, DisruptionControllerOptions options)
+    : client_(client),
+      informers_(informers),
+      clock_(clock),
+      opts_(options),
+      events_(client, "controllermanager", clock) {}
 
 DisruptionController::~DisruptionController() { stop(); }
 
 Status DisruptionController::start() {
   if (workers_) return Error::internal("disruption controller already started");
-  budgetInformer_ = std::make_unique<client::Informer>(
-      client_, client::resourcePath("policy", "v1", "poddisruptionbudgets"), "",
-      client::Informer::Handler{[this](auto&& items) { onBudgetsListed(std::move(items)); },
-                                [this](const std::string& type, json::value&& o) { onBudgetEvent(type, o); }});
-  podInformer_ = std::make_unique<client::Informer>(
-      client_, "/api/v1/pods", "",
-      client::Informer::Handler{[this](auto&& items) { onPodsListed(std::move(items)); },
-                                [this](const std::string& type, json::value&& o) { onPodEvent(type, o); }});
+  budgetInformer_ = informers_.subscribe(
+      client::resourcePath("policy", "v1", "poddisruptionbudgets"), "",
+      client::Subscription::Handler{
+          [this](const auto& items) { onBudgetsListed(items); },
+          [this](const std::string& type, const client::ObjectPtr& o) { onBudgetEvent(type, o); }});
+  podInformer_ =
+      informers_.subscribe("/api/v1/pods", "",
+                           client::Subscription::Handler{
+                               [this](const auto& items) { onPodsListed(items); },
+                               [this](const std::string& type, const client::ObjectPtr& o) { onPodEvent(type, *o); }});
   workers_ = std::make_unique<common::QueueWorkers>(
       queue_, [this](const std::string& key) { return sync(key); },
       [this](std::chrono::milliseconds t) { return budgetInformer_->waitForSync(t) && podInformer_->waitForSync(t); });
@@ -43,7 +49,7 @@ void DisruptionController::stop() {
 
 // ---- informers ----
 
-void DisruptionController::onBudgetsListed(std::vector<json::value>&& items) {
+void DisruptionController::onBudgetsListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = common::keysOf(items);
   {
     std::lock_guard lk(mu_);
@@ -52,20 +58,20 @@ void DisruptionController::onBudgetsListed(std::vector<json::value>&& items) {
   for (const auto& o : items) onBudgetEvent("MODIFIED", o);
 }
 
-void DisruptionController::onBudgetEvent(const std::string& type, const json::value& object) {
-  std::string key = common::objectKey(object);
+void DisruptionController::onBudgetEvent(const std::string& type, const client::ObjectPtr& object) {
+  std::string key = common::objectKey(*object);
   std::lock_guard lk(mu_);
   if (type == "DELETED") {
     budgets_.erase(key);
     return;
   }
-  std::string rv(stringAt(object, {"metadata", "resourceVersion"}));
+  std::string rv(stringAt(*object, {"metadata", "resourceVersion"}));
   auto& b = budgets_[key];
   if (b.object && b.resourceVersion == rv) return;
-  b.object = std::make_shared<const json::value>(object);
+  b.object = object;
   b.resourceVersion = std::move(rv);
   b.selector.reset();
-  if (const auto* sel = findPath(object, {"spec", "selector"}); sel && sel->is_object()) {
+  if (const auto* sel = findPath(*object, {"spec", "selector"}); sel && sel->is_object()) {
     if (auto s = LabelSelector::fromObject(*sel)) b.selector = std::move(*s);
   }
   queue_.add(key);
@@ -104,7 +110,7 @@ void DisruptionController::removePod(const std::string& ns, const std::string& n
   if (n->second.empty()) pods_.erase(n);
 }
 
-void DisruptionController::onPodsListed(std::vector<json::value>&& items) {
+void DisruptionController::onPodsListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = common::keysOf(items);
   std::lock_guard lk(mu_);
   std::vector<std::pair<std::string, std::string>> gone;
@@ -112,7 +118,7 @@ void DisruptionController::onPodsListed(std::vector<json::value>&& items) {
     for (const auto& [name, p] : inNs)
       if (!listed.count(common::objectKey(ns, name))) gone.emplace_back(ns, name);
   for (const auto& [ns, name] : gone) removePod(ns, name);
-  for (const auto& o : items) putPod(PodInfo::fromObject(o));
+  for (const auto& o : items) putPod(PodInfo::fromObject(*o));
 }
 
 void DisruptionController::onPodEvent(const std::string& type, const json::value& object) {

@@ -15,7 +15,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/event_sink.h"
 #include "controllers/common/pod_info.h"
@@ -31,7 +31,8 @@ struct DisruptionControllerOptions {
 
 class DisruptionController final : public Controller {
  public:
-  DisruptionController(client::RestClient& client, const Clock& clock, DisruptionControllerOptions options = {});
+  DisruptionController(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                       DisruptionControllerOptions options = {});
   ~DisruptionController() override;
 
   Status start() override;
@@ -39,14 +40,14 @@ class DisruptionController final : public Controller {
 
  private:
   struct Budget {
-    std::shared_ptr<const json::value> object;
+    client::ObjectPtr object;
     std::string resourceVersion;
     // nullopt: a null selector, which selects nothing.
     std::optional<LabelSelector> selector;
   };
-  void onBudgetsListed(std::vector<json::value>&& items);
-  void onBudgetEvent(const std::string& type, const json::value& object);
-  void onPodsListed(std::vector<json::value>&& items);
+  void onBudgetsListed(const std::vector<client::ObjectPtr>& items);
+  void onBudgetEvent(const std::string& type, const client::ObjectPtr& object);
+  void onPodsListed(const std::vector<client::ObjectPtr>& items);
   void onPodEvent(const std::string& type, const json::value& object);
   // With mu_ held.
   void putPod(common::PodInfo pod);
@@ -56,6 +57,7 @@ class DisruptionController final : public Controller {
   Status sync(const std::string& key);
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const Clock& clock_;
   const DisruptionControllerOptions opts_;
   client::WorkQueue queue_;
@@ -65,7 +67,7 @@ class DisruptionController final : public Controller {
   std::unordered_map<std::string, Budget> budgets_;  // by key
   // namespace -> pod name -> pod
   std::unordered_map<std::string, std::unordered_map<std::string, common::PodInfo>> pods_;
-  std::unique_ptr<client::Informer> budgetInformer_, podInformer_;
+  std::unique_ptr<client::Subscription> budgetInformer_, podInformer_;
   std::unique_ptr<common::QueueWorkers> workers_;
 };
 

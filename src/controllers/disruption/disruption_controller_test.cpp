@@ -28,7 +28,7 @@ bool eventually(const std::function<bool()>& done, std::chrono::seconds limit = 
 class DisruptionControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    controller_ = std::make_unique<DisruptionController>(api_.client(), clock_);
+    controller_ = std::make_unique<DisruptionController>(api_.client(), api_.informers(), clock_);
     ASSERT_TRUE(controller_->start().ok());
   }
   void TearDown() override { controller_->stop(); }

@@ -93,31 +93,34 @@ json::object renderEndpoints(const ServiceInfo& service, const std::vector<PodIn
   return endpoints;
 }
 
-EndpointsController::EndpointsController(client::RestClient& client, int workers)
-    : client_(client), workerCount_(workers), tracker_(client, [this](const std::string& key) { queue_.add(key); }) {}
+EndpointsController::EndpointsController(client::RestClient& client, client::InformerFactory& informers, int workers)
+    : client_(client),
+      informers_(informers),
+      workerCount_(workers),
+      tracker_(informers, [this](const std::string& key) { queue_.add(key); }) {}
 
 EndpointsController::~EndpointsController() { stop(); }
 
 Status EndpointsController::start() {
   if (workers_) return Error::internal("endpoints controller already started");
-  endpointsInformer_ = std::make_unique<client::Informer>(
-      client_, "/api/v1/endpoints", "",
-      client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                  {
-                                    std::lock_guard lk(mu_);
-                                    endpoints_.clear();
-                                  }
-                                  for (const auto& e : items) observe(e);
-                                },
-                                [this](const std::string& type, json::value&& e) {
-                                  std::string key = common::objectKey(e);
-                                  if (type != "DELETED") return observe(e);
-                                  {
-                                    std::lock_guard lk(mu_);
-                                    endpoints_.erase(key);
-                                  }
-                                  queue_.add(key);  // put back if its service still wants it
-                                }});
+  endpointsInformer_ =
+      informers_.subscribe("/api/v1/endpoints", "",
+                           client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                                           {
+                                                             std::lock_guard lk(mu_);
+                                                             endpoints_.clear();
+                                                           }
+                                                           for (const auto& e : items) observe(*e);
+                                                         },
+                                                         [this](const std::string& type, const client::ObjectPtr& e) {
+                                                           std::string key = common::objectKey(*e);
+                                                           if (type != "DELETED") return observe(*e);
+                                                           {
+                                                             std::lock_guard lk(mu_);
+                                                             endpoints_.erase(key);
+                                                           }
+                                                           queue_.add(key);  // put back if its service still wants it
+                                                         }});
   workers_ = std::make_unique<common::QueueWorkers>(
       queue_, [this](const std::string& key) { return sync(key); },
       [this](std::chrono::milliseconds timeout) {

@@ -31,7 +31,7 @@ json::object renderEndpoints(const ServiceInfo& service, const std::vector<PodIn
 
 class EndpointsController final : public Controller {
  public:
-  EndpointsController(client::RestClient& client, int workers = 5);
+  EndpointsController(client::RestClient& client, client::InformerFactory& informers, int workers = 5);
   ~EndpointsController() override;
 
   Status start() override;
@@ -48,12 +48,13 @@ class EndpointsController final : public Controller {
   Status sync(const std::string& key);
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const int workerCount_;
   client::WorkQueue queue_;  // of service keys
   ServiceTracker tracker_;
   std::mutex mu_;
   std::unordered_map<std::string, Known> endpoints_;
-  std::unique_ptr<client::Informer> endpointsInformer_;
+  std::unique_ptr<client::Subscription> endpointsInformer_;
   std::unique_ptr<common::QueueWorkers> workers_;
 };
 

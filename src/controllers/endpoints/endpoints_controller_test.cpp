@@ -28,8 +28,8 @@ bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds tim
 class EndpointsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    endpoints_ = std::make_unique<EndpointsController>(api_.client());
-    slices_ = std::make_unique<EndpointSliceController>(api_.client());
+    endpoints_ = std::make_unique<EndpointsController>(api_.client(), api_.informers());
+    slices_ = std::make_unique<EndpointSliceController>(api_.client(), api_.informers());
     ASSERT_TRUE(endpoints_->start().ok());
     ASSERT_TRUE(slices_->start().ok());
   }

@@ -85,32 +85,36 @@ json::object sliceLabels(const ServiceInfo& service) {
   return labels;
 }
 
-EndpointSliceController::EndpointSliceController(client::RestClient& client, EndpointSliceOptions options)
-    : client_(client), opts_(options), tracker_(client, [this](const std::string& key) { queue_.add(key); }) {}
+EndpointSliceController::EndpointSliceController(client::RestClient& client, client::InformerFactory& informers,
+                                                 EndpointSliceOptions options)
+    : client_(client),
+      informers_(informers),
+      opts_(options),
+      tracker_(informers, [this](const std::string& key) { queue_.add(key); }) {}
 
 EndpointSliceController::~EndpointSliceController() { stop(); }
 
 Status EndpointSliceController::start() {
   if (workers_) return Error::internal("endpointslice controller already started");
-  sliceInformer_ = std::make_unique<client::Informer>(
-      client_, "/apis/discovery.k8s.io/v1/endpointslices",
+  sliceInformer_ = informers_.subscribe(
+      "/apis/discovery.k8s.io/v1/endpointslices",
       "labelSelector=" + net::percentEncode(std::string(kManagedByLabel) + "=" + std::string(kManagedBy)),
-      client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                  std::vector<std::string> known;
-                                  {
-                                    std::lock_guard lk(mu_);
-                                    for (const auto& [key, slices] : slices_) known.push_back(key);
-                                    slices_.clear();
-                                  }
-                                  for (const auto& key : known) queue_.add(key);
-                                  for (const auto& s : items) observe(s);
-                                },
-                                [this](const std::string& type, json::value&& s) {
-                                  if (type != "DELETED") return observe(s);
-                                  std::string key = serviceKeyOf(s);
-                                  forget(key, std::string(stringAt(s, {"metadata", "name"})));
-                                  queue_.add(key);
-                                }});
+      client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                      std::vector<std::string> known;
+                                      {
+                                        std::lock_guard lk(mu_);
+                                        for (const auto& [key, slices] : slices_) known.push_back(key);
+                                        slices_.clear();
+                                      }
+                                      for (const auto& key : known) queue_.add(key);
+                                      for (const auto& s : items) observe(*s);
+                                    },
+                                    [this](const std::string& type, const client::ObjectPtr& s) {
+                                      if (type != "DELETED") return observe(*s);
+                                      std::string key = serviceKeyOf(*s);
+                                      forget(key, std::string(stringAt(*s, {"metadata", "name"})));
+                                      queue_.add(key);
+                                    }});
   workers_ = std::make_unique<common::QueueWorkers>(
       queue_, [this](const std::string& key) { return sync(key); },
       [this](std::chrono::milliseconds timeout) {

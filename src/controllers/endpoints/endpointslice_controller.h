@@ -41,7 +41,8 @@ struct EndpointSliceOptions {
 
 class EndpointSliceController final : public Controller {
  public:
-  EndpointSliceController(client::RestClient& client, EndpointSliceOptions options = {});
+  EndpointSliceController(client::RestClient& client, client::InformerFactory& informers,
+                          EndpointSliceOptions options = {});
   ~EndpointSliceController() override;
 
   Status start() override;
@@ -54,13 +55,14 @@ class EndpointSliceController final : public Controller {
   Status sync(const std::string& serviceKey);
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const EndpointSliceOptions opts_;
   client::WorkQueue queue_;  // of service keys
   ServiceTracker tracker_;
   std::mutex mu_;
   // By service key, then slice name.
   std::unordered_map<std::string, std::map<std::string, ExistingSlice>> slices_;
-  std::unique_ptr<client::Informer> sliceInformer_;
+  std::unique_ptr<client::Subscription> sliceInformer_;
   std::unique_ptr<common::QueueWorkers> workers_;
 };
 

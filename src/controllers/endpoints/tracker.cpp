@@ -4,54 +4,54 @@
 
 namespace kwok::controllers::endpoints {
 
-ServiceTracker::ServiceTracker(client::RestClient& client, Enqueue enqueue)
-    : client_(client), enqueue_(std::move(enqueue)) {}
+ServiceTracker::ServiceTracker(client::InformerFactory& informers, Enqueue enqueue)
+    : informers_(informers), enqueue_(std::move(enqueue)) {}
 
 ServiceTracker::~ServiceTracker() { stop(); }
 
 void ServiceTracker::start() {
   serviceInformer_ =
-      std::make_unique<client::Informer>(client_, "/api/v1/services", "",
-                                         client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                                                     std::unordered_set<std::string> present;
-                                                                     for (const auto& s : items)
-                                                                       present.insert(common::objectKey(s));
-                                                                     std::vector<std::string> gone;
-                                                                     {
-                                                                       std::lock_guard lk(mu_);
-                                                                       for (const auto& [key, s] : services_)
-                                                                         if (!present.count(key)) gone.push_back(key);
-                                                                     }
-                                                                     for (const auto& key : gone) removeService(key);
-                                                                     for (const auto& s : items) upsertService(s);
-                                                                   },
-                                                                   [this](const std::string& type, json::value&& s) {
-                                                                     if (type == "DELETED")
-                                                                       removeService(common::objectKey(s));
-                                                                     else
-                                                                       upsertService(s);
-                                                                   }});
+      informers_.subscribe("/api/v1/services", "",
+                           client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                                           std::unordered_set<std::string> present;
+                                                           for (const auto& s : items)
+                                                             present.insert(common::objectKey(*s));
+                                                           std::vector<std::string> gone;
+                                                           {
+                                                             std::lock_guard lk(mu_);
+                                                             for (const auto& [key, s] : services_)
+                                                               if (!present.count(key)) gone.push_back(key);
+                                                           }
+                                                           for (const auto& key : gone) removeService(key);
+                                                           for (const auto& s : items) upsertService(*s);
+                                                         },
+                                                         [this](const std::string& type, const client::ObjectPtr& s) {
+                                                           if (type == "DELETED")
+                                                             removeService(common::objectKey(*s));
+                                                           else
+                                                             upsertService(*s);
+                                                         }});
   podInformer_ =
-      std::make_unique<client::Informer>(client_, "/api/v1/pods", "",
-                                         client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                                                     std::unordered_set<std::string> present;
-                                                                     for (const auto& p : items)
-                                                                       present.insert(common::objectKey(p));
-                                                                     std::vector<std::string> gone;
-                                                                     {
-                                                                       std::lock_guard lk(mu_);
-                                                                       for (const auto& [key, p] : pods_)
-                                                                         if (!present.count(key)) gone.push_back(key);
-                                                                     }
-                                                                     for (const auto& key : gone) removePod(key);
-                                                                     for (const auto& p : items) upsertPod(p);
-                                                                   },
-                                                                   [this](const std::string& type, json::value&& p) {
-                                                                     if (type == "DELETED")
-                                                                       removePod(common::objectKey(p));
-                                                                     else
-                                                                       upsertPod(p);
-                                                                   }});
+      informers_.subscribe("/api/v1/pods", "",
+                           client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                                           std::unordered_set<std::string> present;
+                                                           for (const auto& p : items)
+                                                             present.insert(common::objectKey(*p));
+                                                           std::vector<std::string> gone;
+                                                           {
+                                                             std::lock_guard lk(mu_);
+                                                             for (const auto& [key, p] : pods_)
+                                                               if (!present.count(key)) gone.push_back(key);
+                                                           }
+                                                           for (const auto& key : gone) removePod(key);
+                                                           for (const auto& p : items) upsertPod(*p);
+                                                         },
+                                                         [this](const std::string& type, const client::ObjectPtr& p) {
+                                                           if (type == "DELETED")
+                                                             removePod(common::objectKey(*p));
+                                                           else
+                                                             upsertPod(*p);
+                                                         }});
   serviceInformer_->start();
   podInformer_->start();
 }

@@ -14,7 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "controllers/endpoints/model.h"
 
 namespace kwok::controllers::endpoints {
@@ -25,7 +25,7 @@ class ServiceTracker {
   // threads; also for services that were deleted.
   using Enqueue = std::function<void(const std::string& serviceKey)>;
 
-  ServiceTracker(client::RestClient& client, Enqueue enqueue);
+  ServiceTracker(client::InformerFactory& informers, Enqueue enqueue);
   ~ServiceTracker();
 
   void start();
@@ -47,14 +47,14 @@ class ServiceTracker {
   // The managed services of `ns` selecting `labels` (under mu_).
   void enqueueSelecting(const std::string& ns, const common::LabelSet& labels);
 
-  client::RestClient& client_;
+  client::InformerFactory& informers_;
   Enqueue enqueue_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, ServiceInfo> services_;
   std::unordered_map<std::string, std::unordered_set<std::string>> servicesByNs_;
   std::unordered_map<std::string, PodInfo> pods_;
   std::unordered_map<std::string, std::unordered_set<std::string>> podsByNs_;
-  std::unique_ptr<client::Informer> serviceInformer_, podInformer_;
+  std::unique_ptr<client::Subscription> serviceInformer_, podInformer_;
 };
 
 }  // namespace kwok::controllers::endpoints

@@ -99,8 +99,9 @@ json::object deleteOptions(std::string_view uid, std::string_view policy) {
 
 }  // namespace
 
-GarbageCollector::GarbageCollector(client::RestClient& client, GarbageCollectorOptions options)
-    : client_(client), opts_(std::move(options)), absent_(std::make_unique<AbsentOwners>()) {}
+GarbageCollector::GarbageCollector(client::RestClient& client, client::InformerFactory& informers,
+                                   GarbageCollectorOptions options)
+    : client_(client), informers_(informers), opts_(std::move(options)), absent_(std::make_unique<AbsentOwners>()) {}
 
 GarbageCollector::~GarbageCollector() { stop(); }
 
@@ -190,7 +191,7 @@ bool GarbageCollector::resync() {
     it->second.informer->stop();
     it = monitors_.erase(it);
   }
-  std::vector<client::Informer*> added;
+  std::vector<client::Subscription*> added;
   for (const auto& [key, r] : wanted) {
     if (monitors_.count(key)) continue;
     auto informer = makeInformer(*r);
@@ -218,23 +219,22 @@ bool GarbageCollector::resync() {
   return true;
 }
 
-std::unique_ptr<client::Informer> GarbageCollector::makeInformer(const ApiResource& r) {
-  return std::make_unique<client::Informer>(
-      client_, r.path(), "",
-      client::Informer::Handler{
-          [this, r](std::vector<json::value>&& items) { onReplace(r, std::move(items)); },
-          [this, r](const std::string& type, json::value&& o) { onEvent(r, type, std::move(o)); }});
+std::unique_ptr<client::Subscription> GarbageCollector::makeInformer(const ApiResource& r) {
+  return informers_.subscribe(
+      r.path(), "",
+      client::Subscription::Handler{
+          [this, r](const std::vector<client::ObjectPtr>& items) { onReplace(r, items); },
+          [this, r](const std::string& type, const client::ObjectPtr& o) { onEvent(r, type, *o); }});
 }
 
-void GarbageCollector::onReplace(const ApiResource& r, std::vector<json::value>&& items) {
+void GarbageCollector::onReplace(const ApiResource& r, const std::vector<client::ObjectPtr>& items) {
   std::vector<ObjectMeta> metas;
   metas.reserve(items.size());
   std::unordered_set<std::string> present;
   for (const auto& item : items) {
-    metas.push_back(ObjectMeta::fromObject(item));
+    metas.push_back(ObjectMeta::fromObject(*item));
     present.insert(metas.back().uid);
   }
-  items.clear();
   ObjectGraph::Work all;
   auto add = [&all](ObjectGraph::Work&& w) {
     for (auto& u : w.attemptToDelete) all.attemptToDelete.push_back(std::move(u));
@@ -249,7 +249,7 @@ void GarbageCollector::onReplace(const ApiResource& r, std::vector<json::value>&
   dispatch(std::move(all));
 }
 
-void GarbageCollector::onEvent(const ApiResource& r, const std::string& type, json::value&& object) {
+void GarbageCollector::onEvent(const ApiResource& r, const std::string& type, const json::value& object) {
   ObjectMeta meta = ObjectMeta::fromObject(object);
   ObjectGraph::Work work;
   {

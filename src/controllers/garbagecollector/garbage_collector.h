@@ -35,7 +35,7 @@
 #include <shared_mutex>
 #include <thread>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/queue_workers.h"
 #include "controllers/controller.h"
@@ -58,7 +58,8 @@ struct GarbageCollectorOptions {
 
 class GarbageCollector final : public Controller {
  public:
-  GarbageCollector(client::RestClient& client, GarbageCollectorOptions options = {});
+  GarbageCollector(client::RestClient& client, client::InformerFactory& informers,
+                   GarbageCollectorOptions options = {});
   ~GarbageCollector() override;
 
   Status start() override;
@@ -70,16 +71,16 @@ class GarbageCollector final : public Controller {
  private:
   struct Monitor {
     ApiResource resource;
-    std::unique_ptr<client::Informer> informer;
+    std::unique_ptr<client::Subscription> informer;
   };
 
   void run();
   // Reads discovery and starts/stops monitors to match. Returns false
   // when discovery failed.
   bool resync();
-  std::unique_ptr<client::Informer> makeInformer(const ApiResource& r);
-  void onReplace(const ApiResource& r, std::vector<json::value>&& items);
-  void onEvent(const ApiResource& r, const std::string& type, json::value&& object);
+  std::unique_ptr<client::Subscription> makeInformer(const ApiResource& r);
+  void onReplace(const ApiResource& r, const std::vector<client::ObjectPtr>& items);
+  void onEvent(const ApiResource& r, const std::string& type, const json::value& object);
   void dispatch(ObjectGraph::Work&& work);
 
   Status attemptToDelete(const std::string& uid);
@@ -92,6 +93,7 @@ class GarbageCollector final : public Controller {
   std::shared_ptr<const DiscoveredResources> resources() const;
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const GarbageCollectorOptions opts_;
 
   mutable std::mutex graphMu_;

@@ -36,7 +36,7 @@ class GarbageCollectorTest : public ::testing::Test {
     GarbageCollectorOptions opts;
     opts.workers = 4;
     opts.resyncPeriod = 500ms;
-    gc_ = std::make_unique<GarbageCollector>(api_.client(), opts);
+    gc_ = std::make_unique<GarbageCollector>(api_.client(), api_.informers(), opts);
     ASSERT_TRUE(gc_->start().ok());
   }
 

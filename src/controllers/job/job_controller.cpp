@@ -50,8 +50,10 @@ bool namespaceTerminating(const Error& e) {
 
 }  // namespace
 
-JobController::JobController(client::RestClient& client, const Clock& clock, JobControllerOptions options)
+JobController::JobController(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                             JobControllerOptions options)
     : client_(client),
+      informers_(informers),
       clock_(clock),
       opts_(options),
       expectations_(clock),
@@ -62,14 +64,16 @@ JobController::~JobController() { stop(); }
 
 Status JobController::start() {
   if (workers_) return Error::internal("job controller already started");
-  jobInformer_ = std::make_unique<client::Informer>(
-      client_, client::resourcePath("batch", "v1", "jobs"), "",
-      client::Informer::Handler{[this](auto&& items) { onJobsListed(std::move(items)); },
-                                [this](const std::string& type, json::value&& o) { onJobEvent(type, o); }});
-  podInformer_ = std::make_unique<client::Informer>(
-      client_, "/api/v1/pods", "",
-      client::Informer::Handler{[this](auto&& items) { onPodsListed(std::move(items)); },
-                                [this](const std::string& type, json::value&& o) { onPodEvent(type, o); }});
+  jobInformer_ =
+      informers_.subscribe(client::resourcePath("batch", "v1", "jobs"), "",
+                           client::Subscription::Handler{
+                               [this](const auto& items) { onJobsListed(items); },
+                               [this](const std::string& type, const client::ObjectPtr& o) { onJobEvent(type, *o); }});
+  podInformer_ =
+      informers_.subscribe("/api/v1/pods", "",
+                           client::Subscription::Handler{
+                               [this](const auto& items) { onPodsListed(items); },
+                               [this](const std::string& type, const client::ObjectPtr& o) { onPodEvent(type, *o); }});
   workers_ = std::make_unique<common::QueueWorkers>(
       queue_, [this](const std::string& key) { return sync(key); },
       [this](std::chrono::milliseconds t) { return jobInformer_->waitForSync(t) && podInformer_->waitForSync(t); });
@@ -111,7 +115,7 @@ const std::string* JobController::jobKeyOf(const std::string& uid) const {
   return it == keyByUid_.end() ? nullptr : &it->second;
 }
 
-void JobController::onJobsListed(std::vector<json::value>&& items) {
+void JobController::onJobsListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = common::keysOf(items);
   std::lock_guard lk(mu_);
   std::vector<std::string> gone;
@@ -120,7 +124,7 @@ void JobController::onJobsListed(std::vector<json::value>&& items) {
   }
   for (const auto& key : gone) removeJob(key);
   for (const auto& o : items) {
-    auto job = std::make_shared<const JobInfo>(JobInfo::fromObject(o));
+    auto job = std::make_shared<const JobInfo>(JobInfo::fromObject(*o));
     std::string key = job->key();
     putJob(std::move(job));
     queue_.add(key);
@@ -171,12 +175,12 @@ void JobController::removePod(const std::string& podKey) {
   }
 }
 
-void JobController::onPodsListed(std::vector<json::value>&& items) {
+void JobController::onPodsListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = common::keysOf(items);
   std::lock_guard lk(mu_);
   for (const auto& key : pods_.keysMissingFrom(listed)) removePod(key);
   for (const auto& o : items) {
-    if (auto pod = JobPod::fromObject(o)) putPod(std::move(*pod));
+    if (auto pod = JobPod::fromObject(*o)) putPod(std::move(*pod));
   }
 }
 

@@ -20,7 +20,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/event_sink.h"
 #include "controllers/common/expectations.h"
@@ -44,7 +44,8 @@ struct JobControllerOptions {
 
 class JobController final : public Controller {
  public:
-  JobController(client::RestClient& client, const Clock& clock, JobControllerOptions options = {});
+  JobController(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                JobControllerOptions options = {});
   ~JobController() override;
 
   Status start() override;
@@ -53,9 +54,9 @@ class JobController final : public Controller {
  private:
   using JobPtr = std::shared_ptr<const JobInfo>;
 
-  void onJobsListed(std::vector<json::value>&& jobs);
+  void onJobsListed(const std::vector<client::ObjectPtr>& jobs);
   void onJobEvent(const std::string& type, const json::value& job);
-  void onPodsListed(std::vector<json::value>&& pods);
+  void onPodsListed(const std::vector<client::ObjectPtr>& pods);
   void onPodEvent(const std::string& type, const json::value& pod);
 
   // With mu_ held.
@@ -73,6 +74,7 @@ class JobController final : public Controller {
   client::ObjectRef refOf(const JobInfo& job) const;
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const Clock& clock_;
   const JobControllerOptions opts_;
 
@@ -85,7 +87,7 @@ class JobController final : public Controller {
   client::WorkQueue queue_;
   common::EventSink events_;
   KeyedExecutor apiPool_;
-  std::unique_ptr<client::Informer> jobInformer_, podInformer_;
+  std::unique_ptr<client::Subscription> jobInformer_, podInformer_;
   std::unique_ptr<common::QueueWorkers> workers_;
   std::atomic<bool> stopping_{false};
 };

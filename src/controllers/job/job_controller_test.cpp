@@ -38,7 +38,7 @@ class JobControllerTest : public ::testing::Test {
   void SetUp() override {
     JobControllerOptions opts;
     opts.plan.failureBackoffBase = 0ms;
-    controller_ = std::make_unique<JobController>(api(), clock_, opts);
+    controller_ = std::make_unique<JobController>(api(), api_.informers(), clock_, opts);
     ASSERT_TRUE(controller_->start().ok());
   }
   void TearDown() override {
@@ -207,7 +207,7 @@ TEST_F(JobControllerTest, IndexedJobsGiveEachPodItsIndex) {
 }
 
 TEST_F(JobControllerTest, TtlDeletesFinishedJobs) {
-  ttl_ = std::make_unique<TtlAfterFinishedController>(api(), clock_);
+  ttl_ = std::make_unique<TtlAfterFinishedController>(api(), api_.informers(), clock_);
   ASSERT_TRUE(ttl_->start().ok());
   createJob("short", R"({"completions":1,"parallelism":1,"ttlSecondsAfterFinished":1})");
   createJob("kept", R"({"completions":1,"parallelism":1})");

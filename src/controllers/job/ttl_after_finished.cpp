@@ -23,21 +23,22 @@ std::optional<SystemTime> expiresAt(const json::value& job) {
   return *finished + seconds(*ttl);
 }
 
-TtlAfterFinishedController::TtlAfterFinishedController(client::RestClient& client, const Clock& clock, int workers)
-    : client_(client), clock_(clock), workerCount_(workers) {}
+TtlAfterFinishedController::TtlAfterFinishedController(client::RestClient& client, client::InformerFactory& informers,
+                                                       const Clock& clock, int workers)
+    : client_(client), informers_(informers), clock_(clock), workerCount_(workers) {}
 
 TtlAfterFinishedController::~TtlAfterFinishedController() { stop(); }
 
 Status TtlAfterFinishedController::start() {
   if (workers_) return Error::internal("ttl-after-finished controller already started");
   informer_ =
-      std::make_unique<client::Informer>(client_, client::resourcePath("batch", "v1", "jobs"), "",
-                                         client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                                                     for (const auto& o : items) consider(o);
-                                                                   },
-                                                                   [this](const std::string& type, json::value&& o) {
-                                                                     if (type != "DELETED") consider(o);
-                                                                   }});
+      informers_.subscribe(client::resourcePath("batch", "v1", "jobs"), "",
+                           client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                                           for (const auto& o : items) consider(*o);
+                                                         },
+                                                         [this](const std::string& type, const client::ObjectPtr& o) {
+                                                           if (type != "DELETED") consider(*o);
+                                                         }});
   workers_ = std::make_unique<common::QueueWorkers>(
       queue_, [this](const std::string& key) { return sync(key); },
       [this](milliseconds t) { return informer_->waitForSync(t); });

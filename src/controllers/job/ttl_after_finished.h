@@ -12,7 +12,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/queue_workers.h"
 #include "controllers/controller.h"
@@ -26,7 +26,8 @@ std::optional<SystemTime> expiresAt(const json::value& job);
 
 class TtlAfterFinishedController final : public Controller {
  public:
-  TtlAfterFinishedController(client::RestClient& client, const Clock& clock, int workers = 2);
+  TtlAfterFinishedController(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                             int workers = 2);
   ~TtlAfterFinishedController() override;
 
   Status start() override;
@@ -37,10 +38,11 @@ class TtlAfterFinishedController final : public Controller {
   Status sync(const std::string& key);
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const Clock& clock_;
   const int workerCount_;
   client::WorkQueue queue_;
-  std::unique_ptr<client::Informer> informer_;
+  std::unique_ptr<client::Subscription> informer_;
   std::unique_ptr<common::QueueWorkers> workers_;
 };
 

@@ -34,9 +34,9 @@ json::object backgroundPropagation() {
 
 }  // namespace
 
-NamespaceController::NamespaceController(client::RestClient& client, const Clock& clock,
-                                         NamespaceControllerOptions options)
-    : client_(client), clock_(clock), opts_(std::move(options)) {}
+NamespaceController::NamespaceController(client::RestClient& client, client::InformerFactory& informers,
+                                         const Clock& clock, NamespaceControllerOptions options)
+    : client_(client), informers_(informers), clock_(clock), opts_(std::move(options)) {}
 
 NamespaceController::~NamespaceController() { stop(); }
 
@@ -46,13 +46,13 @@ Status NamespaceController::start() {
       queue_, [this](const std::string& name) { return sync(name); },
       [this](std::chrono::milliseconds timeout) { return informer_->waitForSync(timeout); });
   informer_ =
-      std::make_unique<client::Informer>(client_, "/api/v1/namespaces", "",
-                                         client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                                                     for (const auto& ns : items) enqueueIfDeleting(ns);
-                                                                   },
-                                                                   [this](const std::string& type, json::value&& ns) {
-                                                                     if (type != "DELETED") enqueueIfDeleting(ns);
-                                                                   }});
+      informers_.subscribe("/api/v1/namespaces", "",
+                           client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                                           for (const auto& ns : items) enqueueIfDeleting(*ns);
+                                                         },
+                                                         [this](const std::string& type, const client::ObjectPtr& ns) {
+                                                           if (type != "DELETED") enqueueIfDeleting(*ns);
+                                                         }});
   informer_->start();
   workers_->start(static_cast<int>(opts_.workers));
   return {};

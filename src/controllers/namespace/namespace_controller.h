@@ -20,7 +20,7 @@
 
 #include <memory>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/queue_workers.h"
 #include "controllers/controller.h"
@@ -38,7 +38,8 @@ struct NamespaceControllerOptions {
 
 class NamespaceController final : public Controller {
  public:
-  NamespaceController(client::RestClient& client, const Clock& clock, NamespaceControllerOptions options = {});
+  NamespaceController(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                      NamespaceControllerOptions options = {});
   ~NamespaceController() override;
 
   Status start() override;
@@ -53,11 +54,12 @@ class NamespaceController final : public Controller {
   Status finalize(const json::value& ns);
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const Clock& clock_;
   const NamespaceControllerOptions opts_;
   client::WorkQueue queue_;  // of namespace names
   std::unique_ptr<common::QueueWorkers> workers_;
-  std::unique_ptr<client::Informer> informer_;
+  std::unique_ptr<client::Subscription> informer_;
 };
 
 }  // namespace kwok::controllers::namespace_

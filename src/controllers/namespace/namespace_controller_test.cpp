@@ -29,7 +29,7 @@ class NamespaceControllerTest : public ::testing::Test {
   void SetUp() override {
     NamespaceControllerOptions opts;
     opts.recheckPeriod = 100ms;
-    controller_ = std::make_unique<NamespaceController>(api_.client(), clock_, opts);
+    controller_ = std::make_unique<NamespaceController>(api_.client(), api_.informers(), clock_, opts);
     ASSERT_TRUE(controller_->start().ok());
   }
   void TearDown() override { controller_->stop(); }

@@ -59,9 +59,9 @@ Status unlessGone(const Error& e) {
 
 }  // namespace
 
-NodeLifecycleController::NodeLifecycleController(client::RestClient& client, const Clock& clock,
-                                                 NodeLifecycleOptions options)
-    : client_(client), clock_(clock), opts_(std::move(options)) {}
+NodeLifecycleController::NodeLifecycleController(client::RestClient& client, client::InformerFactory& informers,
+                                                 const Clock& clock, NodeLifecycleOptions options)
+    : client_(client), informers_(informers), clock_(clock), opts_(std::move(options)) {}
 
 NodeLifecycleController::~NodeLifecycleController() { stop(); }
 
@@ -69,56 +69,56 @@ Status NodeLifecycleController::start() {
   if (loop_.joinable()) return Error::internal("node lifecycle controller already started");
   nodeEvents_ = std::make_unique<common::EventSink>(client_, "node-controller", clock_, 1);
   evictionEvents_ = std::make_unique<common::EventSink>(client_, "taint-eviction-controller", clock_, 1);
-  nodeInformer_ = std::make_unique<client::Informer>(
-      client_, "/api/v1/nodes", "",
-      client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                  std::unordered_set<std::string> present;
-                                  for (const auto& n : items) present.emplace(stringAt(n, {"metadata", "name"}));
-                                  std::vector<std::string> gone;
-                                  {
-                                    std::lock_guard lk(mu_);
-                                    for (const auto& [name, n] : nodes_)
-                                      if (!present.count(name)) gone.push_back(name);
-                                  }
-                                  for (const auto& name : gone) removeNode(name);
-                                  for (const auto& n : items) upsertNode(n);
-                                },
-                                [this](const std::string& type, json::value&& n) {
-                                  if (type == "DELETED")
-                                    removeNode(std::string(stringAt(n, {"metadata", "name"})));
-                                  else
-                                    upsertNode(n);
-                                }});
-  leaseInformer_ = std::make_unique<client::Informer>(
-      client_, client::resourcePath("coordination.k8s.io", "v1", "leases", kNodeLeaseNamespace), "",
-      client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                  for (const auto& l : items) observeLease(l);
-                                },
-                                [this](const std::string& type, json::value&& l) {
-                                  if (type != "DELETED") observeLease(l);
-                                }});
+  nodeInformer_ = informers_.subscribe(
+      "/api/v1/nodes", "",
+      client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                      std::unordered_set<std::string> present;
+                                      for (const auto& n : items) present.emplace(stringAt(*n, {"metadata", "name"}));
+                                      std::vector<std::string> gone;
+                                      {
+                                        std::lock_guard lk(mu_);
+                                        for (const auto& [name, n] : nodes_)
+                                          if (!present.count(name)) gone.push_back(name);
+                                      }
+                                      for (const auto& name : gone) removeNode(name);
+                                      for (const auto& n : items) upsertNode(*n);
+                                    },
+                                    [this](const std::string& type, const client::ObjectPtr& n) {
+                                      if (type == "DELETED")
+                                        removeNode(std::string(stringAt(*n, {"metadata", "name"})));
+                                      else
+                                        upsertNode(*n);
+                                    }});
+  leaseInformer_ =
+      informers_.subscribe(client::resourcePath("coordination.k8s.io", "v1", "leases", kNodeLeaseNamespace), "",
+                           client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                                           for (const auto& l : items) observeLease(*l);
+                                                         },
+                                                         [this](const std::string& type, const client::ObjectPtr& l) {
+                                                           if (type != "DELETED") observeLease(*l);
+                                                         }});
   podInformer_ =
-      std::make_unique<client::Informer>(client_, "/api/v1/pods", "",
-                                         client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                                                     std::unordered_set<std::string> present;
-                                                                     for (const auto& p : items)
-                                                                       present.insert(common::objectKey(p));
-                                                                     std::vector<std::string> gone;
-                                                                     {
-                                                                       std::lock_guard lk(mu_);
-                                                                       for (const auto& [key, p] : pods_)
-                                                                         if (!present.count(key)) gone.push_back(key);
-                                                                     }
-                                                                     for (const auto& key : gone) removePod(key);
-                                                                     for (const auto& p : items)
-                                                                       upsertPod(common::objectKey(p), p);
-                                                                   },
-                                                                   [this](const std::string& type, json::value&& p) {
-                                                                     if (type == "DELETED")
-                                                                       removePod(common::objectKey(p));
-                                                                     else
-                                                                       upsertPod(common::objectKey(p), p);
-                                                                   }});
+      informers_.subscribe("/api/v1/pods", "",
+                           client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                                           std::unordered_set<std::string> present;
+                                                           for (const auto& p : items)
+                                                             present.insert(common::objectKey(*p));
+                                                           std::vector<std::string> gone;
+                                                           {
+                                                             std::lock_guard lk(mu_);
+                                                             for (const auto& [key, p] : pods_)
+                                                               if (!present.count(key)) gone.push_back(key);
+                                                           }
+                                                           for (const auto& key : gone) removePod(key);
+                                                           for (const auto& p : items)
+                                                             upsertPod(common::objectKey(*p), *p);
+                                                         },
+                                                         [this](const std::string& type, const client::ObjectPtr& p) {
+                                                           if (type == "DELETED")
+                                                             removePod(common::objectKey(*p));
+                                                           else
+                                                             upsertPod(common::objectKey(*p), *p);
+                                                         }});
   auto synced = [this](std::chrono::milliseconds timeout) {
     return nodeInformer_->waitForSync(timeout) && leaseInformer_->waitForSync(timeout) &&
            podInformer_->waitForSync(timeout);

@@ -33,7 +33,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/event_sink.h"
 #include "controllers/common/queue_workers.h"
@@ -58,7 +58,8 @@ struct NodeLifecycleOptions {
 
 class NodeLifecycleController final : public Controller {
  public:
-  NodeLifecycleController(client::RestClient& client, const Clock& clock, NodeLifecycleOptions options = {});
+  NodeLifecycleController(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                          NodeLifecycleOptions options = {});
   ~NodeLifecycleController() override;
 
   Status start() override;
@@ -109,6 +110,7 @@ class NodeLifecycleController final : public Controller {
   void enqueuePodsOn(const std::string& node);
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const Clock& clock_;
   const NodeLifecycleOptions opts_;
 
@@ -128,7 +130,7 @@ class NodeLifecycleController final : public Controller {
   client::WorkQueue nodeQueue_, evictionQueue_;
   std::unique_ptr<common::QueueWorkers> nodeWorkers_, evictionWorkers_;
   std::unique_ptr<common::EventSink> nodeEvents_, evictionEvents_;
-  std::unique_ptr<client::Informer> nodeInformer_, leaseInformer_, podInformer_;
+  std::unique_ptr<client::Subscription> nodeInformer_, leaseInformer_, podInformer_;
 
   std::thread loop_;
   std::mutex stopMu_;

@@ -44,7 +44,7 @@ class NodeLifecycleTest : public ::testing::Test {
     opts.monitorPeriod = 100ms;
     opts.taintingPeriod = 50ms;
     opts.rates.nodeEvictionRate = 100;
-    controller_ = std::make_unique<NodeLifecycleController>(api_.client(), clock_, opts);
+    controller_ = std::make_unique<NodeLifecycleController>(api_.client(), api_.informers(), clock_, opts);
     ASSERT_TRUE(controller_->start().ok());
   }
 

@@ -8,48 +8,48 @@ namespace kwok::controllers::podgc {
 
 using namespace std::chrono_literals;
 
-PodGc::PodGc(client::RestClient& client, const Clock& clock, PodGcOptions options)
-    : client_(client), clock_(clock), opts_(std::move(options)) {}
+PodGc::PodGc(client::RestClient& client, client::InformerFactory& informers, const Clock& clock, PodGcOptions options)
+    : client_(client), informers_(informers), clock_(clock), opts_(std::move(options)) {}
 
 PodGc::~PodGc() { stop(); }
 
 Status PodGc::start() {
   if (loop_.joinable()) return Error::internal("podgc already started");
   deleters_ = std::make_unique<KeyedExecutor>(opts_.deleters);
-  podInformer_ = std::make_unique<client::Informer>(
-      client_, "/api/v1/pods", "",
-      client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                  Pods fresh;
-                                  for (const auto& p : items)
-                                    fresh.emplace(common::objectKey(p), PodState::fromObject(p));
-                                  std::lock_guard lk(mu_);
-                                  pods_ = std::move(fresh);
-                                },
-                                [this](const std::string& type, json::value&& p) {
-                                  std::string key = common::objectKey(p);
-                                  std::lock_guard lk(mu_);
-                                  if (type == "DELETED")
-                                    pods_.erase(key);
-                                  else
-                                    pods_[key] = PodState::fromObject(p);
-                                }});
-  nodeInformer_ = std::make_unique<client::Informer>(
-      client_, "/api/v1/nodes", "",
-      client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                  Nodes fresh;
-                                  for (const auto& n : items)
-                                    fresh.emplace(stringAt(n, {"metadata", "name"}), NodeState::fromObject(n));
-                                  std::lock_guard lk(mu_);
-                                  nodes_ = std::move(fresh);
-                                },
-                                [this](const std::string& type, json::value&& n) {
-                                  std::string name(stringAt(n, {"metadata", "name"}));
-                                  std::lock_guard lk(mu_);
-                                  if (type == "DELETED")
-                                    nodes_.erase(name);
-                                  else
-                                    nodes_[name] = NodeState::fromObject(n);
-                                }});
+  podInformer_ = informers_.subscribe(
+      "/api/v1/pods", "",
+      client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                      Pods fresh;
+                                      for (const auto& p : items)
+                                        fresh.emplace(common::objectKey(*p), PodState::fromObject(*p));
+                                      std::lock_guard lk(mu_);
+                                      pods_ = std::move(fresh);
+                                    },
+                                    [this](const std::string& type, const client::ObjectPtr& p) {
+                                      std::string key = common::objectKey(*p);
+                                      std::lock_guard lk(mu_);
+                                      if (type == "DELETED")
+                                        pods_.erase(key);
+                                      else
+                                        pods_[key] = PodState::fromObject(*p);
+                                    }});
+  nodeInformer_ = informers_.subscribe(
+      "/api/v1/nodes", "",
+      client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                      Nodes fresh;
+                                      for (const auto& n : items)
+                                        fresh.emplace(stringAt(*n, {"metadata", "name"}), NodeState::fromObject(*n));
+                                      std::lock_guard lk(mu_);
+                                      nodes_ = std::move(fresh);
+                                    },
+                                    [this](const std::string& type, const client::ObjectPtr& n) {
+                                      std::string name(stringAt(*n, {"metadata", "name"}));
+                                      std::lock_guard lk(mu_);
+                                      if (type == "DELETED")
+                                        nodes_.erase(name);
+                                      else
+                                        nodes_[name] = NodeState::fromObject(*n);
+                                    }});
   podInformer_->start();
   nodeInformer_->start();
   loop_ = std::thread([this] { run(); });

@@ -16,7 +16,7 @@
 #include <thread>
 #include <unordered_set>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "controllers/controller.h"
 #include "controllers/keyed_executor.h"
 #include "controllers/podgc/policy.h"
@@ -33,7 +33,7 @@ struct PodGcOptions {
 
 class PodGc final : public Controller {
  public:
-  PodGc(client::RestClient& client, const Clock& clock, PodGcOptions options = {});
+  PodGc(client::RestClient& client, client::InformerFactory& informers, const Clock& clock, PodGcOptions options = {});
   ~PodGc() override;
 
   Status start() override;
@@ -48,6 +48,7 @@ class PodGc final : public Controller {
   void forceDelete(const std::string& key, const PodState& pod, Why why);
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const Clock& clock_;
   const PodGcOptions opts_;
 
@@ -57,7 +58,7 @@ class PodGc final : public Controller {
   std::unordered_set<std::string> pending_;  // pod keys with a deletion queued
   MissingNodes missing_;                     // run() thread only
 
-  std::unique_ptr<client::Informer> podInformer_, nodeInformer_;
+  std::unique_ptr<client::Subscription> podInformer_, nodeInformer_;
   std::unique_ptr<KeyedExecutor> deleters_;
   std::thread loop_;
   std::mutex stopMu_;

@@ -30,7 +30,7 @@ class PodGcTest : public ::testing::Test {
     opts.terminatedPodThreshold = threshold;
     opts.checkPeriod = 100ms;
     opts.quarantine = 300ms;
-    gc_ = std::make_unique<PodGc>(api_.client(), clock_, opts);
+    gc_ = std::make_unique<PodGc>(api_.client(), api_.informers(), clock_, opts);
     ASSERT_TRUE(gc_->start().ok());
   }
   void TearDown() override {

@@ -15,19 +15,17 @@ using common::PodInfo;
 
 namespace {
 
-// Finished pods never count: let the server leave them out (a pod that
-// finishes arrives as a deletion).
-const std::string kActivePods = "fieldSelector=" + net::percentEncode("status.phase!=Succeeded,status.phase!=Failed");
-
 bool namespaceTerminating(const Error& e) {
   return e.message.find("because it is being terminated") != std::string::npos;
 }
 
 }  // namespace
 
-ReplicaSetController::ReplicaSetController(client::RestClient& client, const Clock& clock, const ReplicaSetKind& kind,
+ReplicaSetController::ReplicaSetController(client::RestClient& client, client::InformerFactory& informers,
+                                           const Clock& clock, const ReplicaSetKind& kind,
                                            ReplicaSetControllerOptions options)
     : client_(client),
+      informers_(informers),
       clock_(clock),
       kind_(kind),
       apiVersion_(kind.apiVersion()),
@@ -40,14 +38,19 @@ ReplicaSetController::~ReplicaSetController() { stop(); }
 
 Status ReplicaSetController::start() {
   if (workers_) return Error::internal(fmt::format("{} controller already started", kind_.kind));
-  setInformer_ = std::make_unique<client::Informer>(
-      client_, client::resourcePath(kind_.group, kind_.version, kind_.plural), "",
-      client::Informer::Handler{[this](auto&& items) { onSetsListed(std::move(items)); },
-                                [this](const std::string& type, json::value&& o) { onSetEvent(type, std::move(o)); }});
-  podInformer_ = std::make_unique<client::Informer>(
-      client_, "/api/v1/pods", kActivePods,
-      client::Informer::Handler{[this](auto&& items) { onPodsListed(std::move(items)); },
-                                [this](const std::string& type, json::value&& o) { onPodEvent(type, std::move(o)); }});
+  setInformer_ =
+      informers_.subscribe(client::resourcePath(kind_.group, kind_.version, kind_.plural), "",
+                           client::Subscription::Handler{
+                               [this](const auto& items) { onSetsListed(items); },
+                               [this](const std::string& type, const client::ObjectPtr& o) { onSetEvent(type, *o); }});
+  // Finished pods never count: leave them out (a pod that finishes
+  // arrives as a deletion).
+  podInformer_ =
+      informers_.subscribe("/api/v1/pods", "",
+                           client::Subscription::Handler{
+                               [this](const auto& items) { onPodsListed(items); },
+                               [this](const std::string& type, const client::ObjectPtr& o) { onPodEvent(type, *o); }},
+                           common::isUnfinishedPod);
   workers_ = std::make_unique<common::QueueWorkers>(
       queue_, [this](const std::string& key) { return sync(key); },
       [this](std::chrono::milliseconds t) { return setInformer_->waitForSync(t) && podInformer_->waitForSync(t); });
@@ -87,7 +90,7 @@ void ReplicaSetController::removeSet(const std::string& key) {
   expectations_.forget(key);
 }
 
-void ReplicaSetController::onSetsListed(std::vector<json::value>&& items) {
+void ReplicaSetController::onSetsListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = common::keysOf(items);
   std::lock_guard lk(mu_);
   std::vector<std::string> gone;
@@ -95,10 +98,10 @@ void ReplicaSetController::onSetsListed(std::vector<json::value>&& items) {
     if (!listed.count(key)) gone.push_back(key);
   }
   for (const auto& key : gone) removeSet(key);
-  for (auto& o : items) onSetEventLocked("MODIFIED", o);
+  for (const auto& o : items) onSetEventLocked("MODIFIED", *o);
 }
 
-void ReplicaSetController::onSetEvent(const std::string& type, json::value&& object) {
+void ReplicaSetController::onSetEvent(const std::string& type, const json::value& object) {
   std::lock_guard lk(mu_);
   onSetEventLocked(type, object);
 }
@@ -115,17 +118,17 @@ void ReplicaSetController::onSetEventLocked(const std::string& type, const json:
   queue_.add(key);
 }
 
-void ReplicaSetController::onPodsListed(std::vector<json::value>&& items) {
+void ReplicaSetController::onPodsListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = common::keysOf(items);
   std::lock_guard lk(mu_);
   for (const auto& key : pods_.keys()) {
     if (listed.count(key)) continue;
     if (auto old = pods_.remove(key)) podGone(*old);
   }
-  for (const auto& o : items) applyPod(PodInfo::fromObject(o));
+  for (const auto& o : items) applyPod(PodInfo::fromObject(*o));
 }
 
-void ReplicaSetController::onPodEvent(const std::string& type, json::value&& object) {
+void ReplicaSetController::onPodEvent(const std::string& type, const json::value& object) {
   std::lock_guard lk(mu_);
   if (type == "DELETED") {
     if (auto old = pods_.remove(common::objectKey(object))) podGone(*old);

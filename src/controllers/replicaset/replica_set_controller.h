@@ -26,7 +26,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/event_sink.h"
 #include "controllers/common/expectations.h"
@@ -50,8 +50,8 @@ struct ReplicaSetControllerOptions {
 
 class ReplicaSetController final : public Controller {
  public:
-  ReplicaSetController(client::RestClient& client, const Clock& clock, const ReplicaSetKind& kind,
-                       ReplicaSetControllerOptions options = {});
+  ReplicaSetController(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                       const ReplicaSetKind& kind, ReplicaSetControllerOptions options = {});
   ~ReplicaSetController() override;
 
   Status start() override;
@@ -61,10 +61,10 @@ class ReplicaSetController final : public Controller {
   using SetPtr = std::shared_ptr<const ReplicaSetInfo>;
 
   // Informer callbacks.
-  void onSetsListed(std::vector<json::value>&& sets);
-  void onSetEvent(const std::string& type, json::value&& set);
-  void onPodsListed(std::vector<json::value>&& pods);
-  void onPodEvent(const std::string& type, json::value&& pod);
+  void onSetsListed(const std::vector<client::ObjectPtr>& sets);
+  void onSetEvent(const std::string& type, const json::value& set);
+  void onPodsListed(const std::vector<client::ObjectPtr>& pods);
+  void onPodEvent(const std::string& type, const json::value& pod);
   void onSetEventLocked(const std::string& type, const json::value& set);
 
   // With mu_ held.
@@ -104,6 +104,7 @@ class ReplicaSetController final : public Controller {
   client::ObjectRef refOf(const ReplicaSetInfo& rs) const;
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const Clock& clock_;
   const ReplicaSetKind& kind_;
   const std::string apiVersion_;
@@ -118,7 +119,7 @@ class ReplicaSetController final : public Controller {
   client::WorkQueue queue_;
   common::EventSink events_;
   KeyedExecutor apiPool_;
-  std::unique_ptr<client::Informer> setInformer_, podInformer_;
+  std::unique_ptr<client::Subscription> setInformer_, podInformer_;
   std::unique_ptr<common::QueueWorkers> workers_;
   std::atomic<bool> stopping_{false};
 };

@@ -37,7 +37,7 @@ bool eventually(const std::function<bool()>& done, std::chrono::seconds limit = 
 class ReplicaSetControllerTest : public ::testing::Test {
  protected:
   void start(const ReplicaSetKind& kind = ReplicaSetKind::replicaSet(), ReplicaSetControllerOptions opts = {}) {
-    controller_ = std::make_unique<ReplicaSetController>(api_.client(), clock_, kind, opts);
+    controller_ = std::make_unique<ReplicaSetController>(api_.client(), api_.informers(), clock_, kind, opts);
     ASSERT_TRUE(controller_->start().ok());
   }
   void TearDown() override {
@@ -242,7 +242,8 @@ TEST_F(ReplicaSetControllerTest, ReplicationControllerManagesPods) {
 TEST_F(ReplicaSetControllerTest, LeavesOtherKindsAlone) {
   // A ReplicationController controller must not count a ReplicaSet's pods.
   start(ReplicaSetKind::replicationController());
-  auto otherStart = std::make_unique<ReplicaSetController>(api_.client(), clock_, ReplicaSetKind::replicaSet());
+  auto otherStart =
+      std::make_unique<ReplicaSetController>(api_.client(), api_.informers(), clock_, ReplicaSetKind::replicaSet());
   ASSERT_TRUE(otherStart->start().ok());
   createSet("web", 2);
   json::value rc = parse(R"({"apiVersion":"v1","kind":"ReplicationController","metadata":{"name":"web-rc"},

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "controllers/common/pod_info.h"
+
 namespace kwok::controllers::scheduler {
 
 using namespace std::chrono_literals;
@@ -45,8 +47,9 @@ Result<std::string> readFile(const std::string& path) {
 
 }  // namespace
 
-Scheduler::Scheduler(client::RestClient& client, const Clock& clock, SchedulerOptions options)
-    : client_(client), clock_(clock), opts_(std::move(options)) {}
+Scheduler::Scheduler(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                     SchedulerOptions options)
+    : client_(client), informers_(informers), clock_(clock), opts_(std::move(options)) {}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -82,77 +85,84 @@ Status Scheduler::start() {
 }
 
 void Scheduler::startInformers() {
-  using Handler = client::Informer::Handler;
-  auto add = [&](std::string path, std::string query, Handler h) {
-    informers_.push_back(std::make_unique<client::Informer>(client_, std::move(path), std::move(query), std::move(h)));
+  using Handler = client::Subscription::Handler;
+  auto add = [&](std::string path, Handler h, client::ObjectFilter filter = nullptr) {
+    subscriptions_.push_back(informers_.subscribe(std::move(path), "", std::move(h), filter));
   };
-  add("/api/v1/nodes", "",
-      Handler{[this](auto&& items) { onNodesListed(std::move(items)); },
-              [this](const std::string& type, json::value&& o) { onNodeEvent(type, std::move(o)); }});
-  // Finished pods hold no resources: let the server leave them out (they
-  // arrive as deletions when they finish).
-  add("/api/v1/pods", "fieldSelector=" + net::percentEncode("status.phase!=Succeeded,status.phase!=Failed"),
-      Handler{[this](auto&& items) { onPodsListed(std::move(items)); },
-              [this](const std::string& type, json::value&& o) { onPodEvent(type, std::move(o)); }});
+  add("/api/v1/nodes", Handler{[this](const auto& items) { onNodesListed(items); },
+                               [this](const std::string& type, const client::ObjectPtr& o) { onNodeEvent(type, *o); }});
+  // Finished pods hold no resources: leave them out (they arrive as
+  // deletions when they finish).
+  add("/api/v1/pods",
+      Handler{[this](const auto& items) { onPodsListed(items); },
+              [this](const std::string& type, const client::ObjectPtr& o) { onPodEvent(type, *o); }},
+      common::isUnfinishedPod);
   // Namespace labels, for affinity terms with a namespaceSelector.
-  add("/api/v1/namespaces", "",
-      Handler{[this](std::vector<json::value>&& items) {
+  add("/api/v1/namespaces",
+      Handler{[this](const std::vector<client::ObjectPtr>& items) {
                 std::unordered_map<std::string, Labels> all;
                 for (const auto& ns : items) {
-                  all.emplace(stringAt(ns, {"metadata", "name"}), Labels::fromObject(objectAt(ns, {"metadata", "labels"})));
+                  all.emplace(stringAt(*ns, {"metadata", "name"}),
+                              Labels::fromObject(objectAt(*ns, {"metadata", "labels"})));
                 }
                 if (cache_.replaceNamespaces(std::move(all))) queue_->onClusterChange(kNamespaceChanged);
               },
-              [this](const std::string& type, json::value&& ns) {
-                std::string name(stringAt(ns, {"metadata", "name"}));
-                if (type == "DELETED") cache_.removeNamespace(name);
-                else if (cache_.upsertNamespace(name, Labels::fromObject(objectAt(ns, {"metadata", "labels"})))) {
+              [this](const std::string& type, const client::ObjectPtr& ns) {
+                std::string name(stringAt(*ns, {"metadata", "name"}));
+                if (type == "DELETED")
+                  cache_.removeNamespace(name);
+                else if (cache_.upsertNamespace(name, Labels::fromObject(objectAt(*ns, {"metadata", "labels"})))) {
                   queue_->onClusterChange(kNamespaceChanged);
                 }
               }});
   // Which PersistentVolumeClaims exist.
-  add("/api/v1/persistentvolumeclaims", "",
-      Handler{[this](std::vector<json::value>&& items) {
-                std::unordered_set<std::string> all;
-                for (const auto& c : items) all.insert(objectKey(c));
-                if (cache_.replaceClaims(std::move(all))) queue_->onClusterChange(kClaimAdded);
-              },
-              [this](const std::string& type, json::value&& claim) {
-                if (type == "DELETED") cache_.removeClaim(objectKey(claim));
-                else if (cache_.upsertClaim(objectKey(claim))) queue_->onClusterChange(kClaimAdded);
-              }});
+  add("/api/v1/persistentvolumeclaims", Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                                  std::unordered_set<std::string> all;
+                                                  for (const auto& c : items) all.insert(objectKey(*c));
+                                                  if (cache_.replaceClaims(std::move(all)))
+                                                    queue_->onClusterChange(kClaimAdded);
+                                                },
+                                                [this](const std::string& type, const client::ObjectPtr& claim) {
+                                                  if (type == "DELETED")
+                                                    cache_.removeClaim(objectKey(*claim));
+                                                  else if (cache_.upsertClaim(objectKey(*claim)))
+                                                    queue_->onClusterChange(kClaimAdded);
+                                                }});
   // PodDisruptionBudgets, which preemption avoids breaking.
-  add("/apis/policy/v1/poddisruptionbudgets", "",
-      Handler{[this](std::vector<json::value>&& items) {
-                std::unordered_map<std::string, DisruptionBudget> all;
-                for (const auto& b : items) all.emplace(objectKey(b), DisruptionBudget::fromObject(b));
-                cache_.replaceBudgets(std::move(all));
-              },
-              [this](const std::string& type, json::value&& b) {
-                if (type == "DELETED") cache_.removeBudget(objectKey(b));
-                else cache_.upsertBudget(objectKey(b), DisruptionBudget::fromObject(b));
-              }});
-  for (auto& i : informers_) i->start();
+  add("/apis/policy/v1/poddisruptionbudgets", Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                                        std::unordered_map<std::string, DisruptionBudget> all;
+                                                        for (const auto& b : items)
+                                                          all.emplace(objectKey(*b), DisruptionBudget::fromObject(*b));
+                                                        cache_.replaceBudgets(std::move(all));
+                                                      },
+                                                      [this](const std::string& type, const client::ObjectPtr& b) {
+                                                        if (type == "DELETED")
+                                                          cache_.removeBudget(objectKey(*b));
+                                                        else
+                                                          cache_.upsertBudget(objectKey(*b),
+                                                                              DisruptionBudget::fromObject(*b));
+                                                      }});
+  for (auto& i : subscriptions_) i->start();
 }
 
 void Scheduler::stop() {
   stopping_ = true;
-  for (auto& i : informers_) i->stop();
+  for (auto& i : subscriptions_) i->stop();
   if (queue_) queue_->close();
   if (loop_.joinable()) loop_.join();
   if (writers_) writers_->stop();
 }
 
-void Scheduler::onNodesListed(std::vector<json::value>&& nodes) {
+void Scheduler::onNodesListed(const std::vector<client::ObjectPtr>& nodes) {
   std::unordered_set<std::string> names;
-  for (const auto& n : nodes) names.emplace(stringAt(n, {"metadata", "name"}));
+  for (const auto& n : nodes) names.emplace(stringAt(*n, {"metadata", "name"}));
   cache_.retainNodes(names);
   bool changed = false;
-  for (const auto& n : nodes) changed = cache_.upsertNode(NodeInfo::fromObject(n)) || changed;
+  for (const auto& n : nodes) changed = cache_.upsertNode(NodeInfo::fromObject(*n)) || changed;
   if (changed) queue_->onClusterChange(kNodeChanged);
 }
 
-void Scheduler::onNodeEvent(const std::string& type, json::value&& node) {
+void Scheduler::onNodeEvent(const std::string& type, const json::value& node) {
   // A node going away makes no waiting pod fit.
   if (type == "DELETED") cache_.removeNode(std::string(stringAt(node, {"metadata", "name"})));
   else if (cache_.upsertNode(NodeInfo::fromObject(node))) queue_->onClusterChange(kNodeChanged);
@@ -182,16 +192,16 @@ ClusterEvents Scheduler::applyPod(const json::value& object) {
   return 0;
 }
 
-void Scheduler::onPodsListed(std::vector<json::value>&& pods) {
+void Scheduler::onPodsListed(const std::vector<client::ObjectPtr>& pods) {
   std::unordered_set<std::string> keys;
-  for (const auto& p : pods) keys.insert(objectKey(p));
+  for (const auto& p : pods) keys.insert(objectKey(*p));
   ClusterEvents events = cache_.retainPods(keys);
   queue_->retain(keys);
-  for (const auto& p : pods) events |= applyPod(p);
+  for (const auto& p : pods) events |= applyPod(*p);
   queue_->onClusterChange(events);
 }
 
-void Scheduler::onPodEvent(const std::string& type, json::value&& pod) {
+void Scheduler::onPodEvent(const std::string& type, const json::value& pod) {
   ClusterEvents events = 0;
   if (type == "DELETED") {
     std::string key = objectKey(pod);
@@ -206,7 +216,7 @@ void Scheduler::onPodEvent(const std::string& type, json::value&& pod) {
 
 void Scheduler::run() {
   // Decisions need the whole picture: wait for every first list.
-  for (auto& i : informers_) {
+  for (auto& i : subscriptions_) {
     while (!stopping_ && !i->waitForSync(200ms)) {
     }
   }

@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "client/events.h"
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "controllers/controller.h"
 #include "controllers/keyed_executor.h"
 #include "controllers/scheduler/algorithm.h"
@@ -54,7 +54,8 @@ struct SchedulerOptions {
 
 class Scheduler final : public Controller {
  public:
-  Scheduler(client::RestClient& client, const Clock& clock, SchedulerOptions options);
+  Scheduler(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+            SchedulerOptions options);
   ~Scheduler() override;
 
   Status start() override;
@@ -63,10 +64,10 @@ class Scheduler final : public Controller {
  private:
   Status loadProfiles();
   void startInformers();
-  void onNodesListed(std::vector<json::value>&& nodes);
-  void onNodeEvent(const std::string& type, json::value&& node);
-  void onPodsListed(std::vector<json::value>&& pods);
-  void onPodEvent(const std::string& type, json::value&& pod);
+  void onNodesListed(const std::vector<client::ObjectPtr>& nodes);
+  void onNodeEvent(const std::string& type, const json::value& node);
+  void onPodsListed(const std::vector<client::ObjectPtr>& pods);
+  void onPodEvent(const std::string& type, const json::value& pod);
   // Records one pod object in the cache or the queue; returns the
   // ClusterEvents that amounts to.
   ClusterEvents applyPod(const json::value& pod);
@@ -80,6 +81,7 @@ class Scheduler final : public Controller {
   client::EventRecorder& recorder(const PodInfo& pod) { return *recorders_[pod.profile]; }
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const Clock& clock_;
   SchedulerOptions opts_;
   std::vector<Profile> profiles_;
@@ -89,7 +91,7 @@ class Scheduler final : public Controller {
   std::unique_ptr<SchedulingQueue> queue_;
   SchedulingAlgorithm algorithm_;  // used by the scheduling thread only
   std::unique_ptr<KeyedExecutor> writers_;
-  std::vector<std::unique_ptr<client::Informer>> informers_;
+  std::vector<std::unique_ptr<client::Subscription>> subscriptions_;
   std::thread loop_;
   std::atomic<bool> stopping_{false};
 };

@@ -26,7 +26,7 @@ class SchedulerTest : public ::testing::Test {
     SchedulerOptions opts;
     opts.queue.initialBackoff = 50ms;
     opts.queue.maxBackoff = 200ms;
-    scheduler_ = std::make_unique<Scheduler>(api_.client(), clock_, opts);
+    scheduler_ = std::make_unique<Scheduler>(api_.client(), api_.informers(), clock_, opts);
     ASSERT_TRUE(scheduler_->start().ok());
   }
   void TearDown() override { scheduler_->stop(); }

@@ -4,44 +4,46 @@
 
 namespace kwok::controllers::serviceaccount {
 
-PerNamespaceController::PerNamespaceController(client::RestClient& client, PerNamespaceObject object, int workers)
-    : client_(client), spec_(std::move(object)), workerCount_(workers) {}
+PerNamespaceController::PerNamespaceController(client::RestClient& client, client::InformerFactory& informers,
+                                               PerNamespaceObject object, int workers)
+    : client_(client), informers_(informers), spec_(std::move(object)), workerCount_(workers) {}
 
 PerNamespaceController::~PerNamespaceController() { stop(); }
 
 Status PerNamespaceController::start() {
   if (workers_) return Error::internal(spec_.controllerName + " already started");
-  namespaces_ = std::make_unique<client::Informer>(
-      client_, "/api/v1/namespaces", "",
-      client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                  {
-                                    std::lock_guard lk(mu_);
-                                    active_.clear();
-                                  }
-                                  for (const auto& ns : items) onNamespace(ns);
-                                },
-                                [this](const std::string& type, json::value&& ns) {
-                                  if (type != "DELETED") return onNamespace(ns);
-                                  std::lock_guard lk(mu_);
-                                  active_.erase(std::string(stringAt(ns, {"metadata", "name"})));
-                                }});
-  objects_ = std::make_unique<client::Informer>(
-      client_, client::resourcePath(spec_.group, spec_.version, spec_.plural),
+  namespaces_ = informers_.subscribe(
+      "/api/v1/namespaces", "",
+      client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
+                                      {
+                                        std::lock_guard lk(mu_);
+                                        active_.clear();
+                                      }
+                                      for (const auto& ns : items) onNamespace(*ns);
+                                    },
+                                    [this](const std::string& type, const client::ObjectPtr& ns) {
+                                      if (type != "DELETED") return onNamespace(*ns);
+                                      std::lock_guard lk(mu_);
+                                      active_.erase(std::string(stringAt(*ns, {"metadata", "name"})));
+                                    }});
+  objects_ = informers_.subscribe(
+      client::resourcePath(spec_.group, spec_.version, spec_.plural),
       "fieldSelector=" + net::percentEncode("metadata.name=" + spec_.name),
-      client::Informer::Handler{[this](std::vector<json::value>&& items) {
-                                  std::unordered_set<std::string> had;
-                                  {
-                                    std::lock_guard lk(mu_);
-                                    for (const auto& [ns, repair] : present_) had.insert(ns);
-                                    present_.clear();
-                                  }
-                                  for (const auto& o : items) {
-                                    had.erase(std::string(stringAt(o, {"metadata", "namespace"})));
-                                    onObject(o, false);
-                                  }
-                                  for (const auto& ns : had) queue_.add(ns);  // deleted while unwatched
-                                },
-                                [this](const std::string& type, json::value&& o) { onObject(o, type == "DELETED"); }});
+      client::Subscription::Handler{
+          [this](const std::vector<client::ObjectPtr>& items) {
+            std::unordered_set<std::string> had;
+            {
+              std::lock_guard lk(mu_);
+              for (const auto& [ns, repair] : present_) had.insert(ns);
+              present_.clear();
+            }
+            for (const auto& o : items) {
+              had.erase(std::string(stringAt(*o, {"metadata", "namespace"})));
+              onObject(*o, false);
+            }
+            for (const auto& ns : had) queue_.add(ns);  // deleted while unwatched
+          },
+          [this](const std::string& type, const client::ObjectPtr& o) { onObject(*o, type == "DELETED"); }});
   workers_ = std::make_unique<common::QueueWorkers>(
       queue_, [this](const std::string& ns) { return sync(ns); },
       [this](std::chrono::milliseconds timeout) {

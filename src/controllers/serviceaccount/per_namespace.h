@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "client/informer.h"
+#include "client/shared_informer.h"
 #include "client/workqueue.h"
 #include "controllers/common/queue_workers.h"
 #include "controllers/controller.h"
@@ -39,7 +39,8 @@ struct PerNamespaceObject {
 
 class PerNamespaceController final : public Controller {
  public:
-  PerNamespaceController(client::RestClient& client, PerNamespaceObject object, int workers = 4);
+  PerNamespaceController(client::RestClient& client, client::InformerFactory& informers, PerNamespaceObject object,
+                         int workers = 4);
   ~PerNamespaceController() override;
 
   Status start() override;
@@ -51,6 +52,7 @@ class PerNamespaceController final : public Controller {
   Status sync(const std::string& ns);
 
   client::RestClient& client_;
+  client::InformerFactory& informers_;
   const PerNamespaceObject spec_;
   const int workerCount_;
 
@@ -61,7 +63,7 @@ class PerNamespaceController final : public Controller {
 
   client::WorkQueue queue_;
   std::unique_ptr<common::QueueWorkers> workers_;
-  std::unique_ptr<client::Informer> namespaces_, objects_;
+  std::unique_ptr<client::Subscription> namespaces_, objects_;
 };
 
 }  // namespace kwok::controllers::serviceaccount

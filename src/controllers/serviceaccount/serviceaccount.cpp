@@ -25,7 +25,8 @@ class Disabled final : public Controller {
 
 }  // namespace
 
-std::unique_ptr<Controller> makeServiceAccountController(client::RestClient& client) {
+std::unique_ptr<Controller> makeServiceAccountController(client::RestClient& client,
+                                                         client::InformerFactory& informers) {
   PerNamespaceObject o;
   o.controllerName = "serviceaccount";
   o.version = "v1";
@@ -36,7 +37,7 @@ std::unique_ptr<Controller> makeServiceAccountController(client::RestClient& cli
                         {"kind", "ServiceAccount"},
                         {"metadata", json::object{{"name", kDefaultServiceAccount}, {"namespace", ns}}}};
   };
-  return std::make_unique<PerNamespaceController>(client, std::move(o));
+  return std::make_unique<PerNamespaceController>(client, informers, std::move(o));
 }
 
 json::object rootCaConfigMap(const std::string& ns, const std::string& caPem) {
@@ -48,7 +49,8 @@ json::object rootCaConfigMap(const std::string& ns, const std::string& caPem) {
           {"data", json::object{{"ca.crt", caPem}}}};
 }
 
-std::unique_ptr<Controller> makeRootCaPublisher(client::RestClient& client, std::string caPem) {
+std::unique_ptr<Controller> makeRootCaPublisher(client::RestClient& client, client::InformerFactory& informers,
+                                                std::string caPem) {
   if (caPem.empty()) return std::make_unique<Disabled>();
   PerNamespaceObject o;
   o.controllerName = "root-ca-cert-publisher";
@@ -68,7 +70,7 @@ std::unique_ptr<Controller> makeRootCaPublisher(client::RestClient& client, std:
     ensureObject(ensureObject(fixed, "metadata"), "annotations")[kDescriptionAnnotation] = kDescription;
     return fixed;
   };
-  return std::make_unique<PerNamespaceController>(client, std::move(o));
+  return std::make_unique<PerNamespaceController>(client, informers, std::move(o));
 }
 
 }  // namespace kwok::controllers::serviceaccount

@@ -18,8 +18,10 @@ namespace kwok::controllers::serviceaccount {
 inline constexpr std::string_view kDefaultServiceAccount = "default";
 inline constexpr std::string_view kRootCaConfigMap = "kube-root-ca.crt";
 
-std::unique_ptr<Controller> makeServiceAccountController(client::RestClient& client);
-std::unique_ptr<Controller> makeRootCaPublisher(client::RestClient& client, std::string caPem);
+std::unique_ptr<Controller> makeServiceAccountController(client::RestClient& client,
+                                                         client::InformerFactory& informers);
+std::unique_ptr<Controller> makeRootCaPublisher(client::RestClient& client, client::InformerFactory& informers,
+                                                std::string caPem);
 
 // The ConfigMap the publisher keeps in `ns` (exposed for tests).
 json::object rootCaConfigMap(const std::string& ns, const std::string& caPem);

@@ -49,7 +49,7 @@ class ServiceAccountTest : public ::testing::Test {
 };
 
 TEST_F(ServiceAccountTest, EveryNamespaceGetsADefaultServiceAccount) {
-  controller_ = makeServiceAccountController(api());
+  controller_ = makeServiceAccountController(api(), api_.informers());
   ASSERT_TRUE(controller_->start().ok());
   for (std::string ns : {"default", "kube-system", "kube-public"})
     EXPECT_TRUE(eventually([&] { return exists("/api/v1/namespaces/" + ns + "/serviceaccounts/default"); })) << ns;
@@ -65,7 +65,7 @@ TEST_F(ServiceAccountTest, EveryNamespaceGetsADefaultServiceAccount) {
 }
 
 TEST_F(ServiceAccountTest, TheRootCaIsPublishedAndKeptInEveryNamespace) {
-  controller_ = makeRootCaPublisher(api(), std::string(kPem));
+  controller_ = makeRootCaPublisher(api(), api_.informers(), std::string(kPem));
   ASSERT_TRUE(controller_->start().ok());
   EXPECT_TRUE(eventually([&] { return caIn("default") == kPem; }));
   createNamespace("team-b");
@@ -84,7 +84,7 @@ TEST_F(ServiceAccountTest, TheRootCaIsPublishedAndKeptInEveryNamespace) {
 }
 
 TEST_F(ServiceAccountTest, WithoutACaNothingIsPublished) {
-  controller_ = makeRootCaPublisher(api(), "");
+  controller_ = makeRootCaPublisher(api(), api_.informers(), "");
   ASSERT_TRUE(controller_->start().ok());
   std::this_thread::sleep_for(500ms);
   EXPECT_FALSE(exists("/api/v1/namespaces/default/configmaps/kube-root-ca.crt"));

@@ -51,12 +51,12 @@ struct StatefulSetController::Plan {
   }
 };
 
-StatefulSetController::StatefulSetController(client::RestClient& client, const Clock& clock,
-                                             StatefulSetControllerOptions options)
+StatefulSetController::StatefulSetController(client::RestClient& client, client::InformerFactory& informers,
+                                             const Clock& clock, StatefulSetControllerOptions options)
     : client_(client),
       clock_(clock),
       opts_(options),
-      cache_(client, kKind, queue_),
+      cache_(informers, kKind, queue_),
       events_(client, "statefulset-controller", clock) {}
 
 StatefulSetController::~StatefulSetController() { stop(); }

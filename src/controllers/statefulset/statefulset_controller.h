@@ -28,7 +28,8 @@ struct StatefulSetControllerOptions {
 
 class StatefulSetController final : public Controller {
  public:
-  StatefulSetController(client::RestClient& client, const Clock& clock, StatefulSetControllerOptions options = {});
+  StatefulSetController(client::RestClient& client, client::InformerFactory& informers, const Clock& clock,
+                        StatefulSetControllerOptions options = {});
   ~StatefulSetController() override;
 
   Status start() override;

@@ -29,7 +29,7 @@ bool eventually(const std::function<bool()>& done, std::chrono::seconds limit = 
 class StatefulSetControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    controller_ = std::make_unique<StatefulSetController>(api_.client(), clock_);
+    controller_ = std::make_unique<StatefulSetController>(api_.client(), api_.informers(), clock_);
     ASSERT_TRUE(controller_->start().ok());
   }
   void TearDown() override {
