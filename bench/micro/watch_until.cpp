@@ -38,7 +38,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string condition = argv[4];
-  std::size_t target = std::strtoul(argv[3], nullptr, 10);
+  char* end = nullptr;
+  std::size_t target = std::strtoul(argv[3], &end, 10);
+  if (*argv[3] == '\0' || *end != '\0' || target == 0) {
+    fmt::print(stderr, "TARGET must be a positive number, not {:?}\n", argv[3]);
+    return 2;
+  }
+  if (condition != "ready" && condition != "running" && condition != "deleted") {
+    fmt::print(stderr, "CONDITION must be ready, running or deleted, not {:?}\n", condition);
+    return 2;
+  }
   auto config = loadClientConfig(argv[1]);
   if (!config) {
     fmt::print(stderr, "{}\n", config.error().message);

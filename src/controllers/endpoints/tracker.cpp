@@ -13,9 +13,7 @@ void ServiceTracker::start() {
   serviceInformer_ =
       informers_.subscribe("/api/v1/services", "",
                            client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
-                                                           std::unordered_set<std::string> present;
-                                                           for (const auto& s : items)
-                                                             present.insert(common::objectKey(*s));
+                                                           auto present = common::keysOf(items);
                                                            std::vector<std::string> gone;
                                                            {
                                                              std::lock_guard lk(mu_);
@@ -34,9 +32,7 @@ void ServiceTracker::start() {
   podInformer_ =
       informers_.subscribe("/api/v1/pods", "",
                            client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
-                                                           std::unordered_set<std::string> present;
-                                                           for (const auto& p : items)
-                                                             present.insert(common::objectKey(*p));
+                                                           auto present = common::keysOf(items);
                                                            std::vector<std::string> gone;
                                                            {
                                                              std::lock_guard lk(mu_);

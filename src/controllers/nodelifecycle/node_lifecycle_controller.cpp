@@ -100,9 +100,7 @@ Status NodeLifecycleController::start() {
   podInformer_ =
       informers_.subscribe("/api/v1/pods", "",
                            client::Subscription::Handler{[this](const std::vector<client::ObjectPtr>& items) {
-                                                           std::unordered_set<std::string> present;
-                                                           for (const auto& p : items)
-                                                             present.insert(common::objectKey(*p));
+                                                           auto present = common::keysOf(items);
                                                            std::vector<std::string> gone;
                                                            {
                                                              std::lock_guard lk(mu_);
