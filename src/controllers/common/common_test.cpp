@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "controllers/common/controller_ref.h"
 #include "controllers/common/event_sink.h"
@@ -13,6 +14,8 @@
 #include "controllers/common/pod_template.h"
 #include "controllers/common/resource_version.h"
 #include "controllers/common/slow_start.h"
+#include "controllers/common/workload_cache.h"
+#include "testing/test_apiserver.h"
 
 namespace kwok::controllers::common {
 namespace {
@@ -157,6 +160,60 @@ TEST(Expectations, WaitForObservedCreatesAndTrackedDeletes) {
   exp.expectCreations("ns/rs", 1);
   exp.forget("ns/rs");
   EXPECT_TRUE(exp.satisfied("ns/rs"));
+}
+
+// A worker that syncs an owner must find its expectations already told of
+// the pod change that queued it: otherwise it waits for a deletion that is
+// done and nothing queues the owner again (a DaemonSet surge rollout stalled
+// on that one run in a hundred).
+TEST(WorkloadCache, TellsTheObserverBeforeQueueingTheOwner) {
+  testing::TestApiServer api;
+  auto created = api.client().post(
+      "/apis/apps/v1/namespaces/default/daemonsets",
+      parse(R"({"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"ds"},"spec":{
+        "selector":{"matchLabels":{"app":"a"}},
+        "template":{"metadata":{"labels":{"app":"a"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}})"));
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  std::string uid(stringAt(*created, {"metadata", "uid"}));
+  json::value pod = parse(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"app":"a"}},
+    "spec":{"containers":[{"name":"c","image":"i"}]}})");
+  pod.as_object()["metadata"].as_object()["ownerReferences"] = json::array{json::object{
+      {"apiVersion", "apps/v1"}, {"kind", "DaemonSet"}, {"name", "ds"}, {"uid", uid}, {"controller", true}}};
+
+  client::WorkQueue queue;
+  std::mutex mu;
+  std::vector<std::pair<bool, std::size_t>> seen;  // (added, queue length when told)
+  WorkloadCache cache(api.informers(), {"apps", "v1", "daemonsets", "DaemonSet"}, queue,
+                      [&](const std::string& owner, const std::string& podKey, bool added) {
+                        EXPECT_EQ(owner, "default/ds");
+                        EXPECT_EQ(podKey, "default/p");
+                        std::lock_guard lk(mu);
+                        seen.emplace_back(added, queue.size());
+                      });
+  cache.start();
+  ASSERT_TRUE(cache.waitForSync(5s));
+  auto drainedAfter = [&](std::size_t notes) {
+    for (auto deadline = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < deadline;) {
+      {
+        std::lock_guard lk(mu);
+        if (seen.size() >= notes && queue.size() > 0) break;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    while (queue.size() > 0) queue.done(*queue.get());
+  };
+  drainedAfter(0);  // the owner's own ADDED
+
+  ASSERT_TRUE(api.client().post("/api/v1/namespaces/default/pods", pod).ok());
+  drainedAfter(1);
+  ASSERT_TRUE(api.client().del("/api/v1/namespaces/default/pods/p").ok());
+  drainedAfter(2);
+  cache.stop();
+
+  std::lock_guard lk(mu);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], std::make_pair(true, std::size_t{0}));
+  EXPECT_EQ(seen[1], std::make_pair(false, std::size_t{0}));
 }
 
 TEST(EventRateLimiter, BurstThenOnePerRefill) {

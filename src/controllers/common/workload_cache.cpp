@@ -157,14 +157,14 @@ void WorkloadCache::enqueueMatching(const PodInfo& pod) {
   }
 }
 
-void WorkloadCache::podGone(const PodInfo& pod, std::vector<Note>& out) {
+void WorkloadCache::podGone(const PodInfo& pod, PodChanges& out) {
   if (auto key = ownerKeyOf(pod); !key.empty()) {
-    out.push_back({key, pod.key(), false});
-    queue_.add(key);
+    out.notes.push_back({key, pod.key(), false});
+    out.owners.push_back(std::move(key));
   }
 }
 
-void WorkloadCache::applyPod(const json::value& object, std::vector<Note>& out) {
+void WorkloadCache::applyPod(const json::value& object, PodChanges& out) {
   PodInfo pod = PodInfo::fromObject(object);
   std::string key = pod.key();
   if (pod.controller && !refersToKind(*pod.controller, apiVersion_, kind_.kind)) {
@@ -182,49 +182,50 @@ void WorkloadCache::applyPod(const json::value& object, std::vector<Note>& out) 
     if (!cur.controller && cur.active()) enqueueMatching(cur);
     return;
   }
-  if (!old || old->controller != cur.controller) out.push_back({ownerKey, key, true});
-  if (cur.deleting && !(old && old->deleting)) out.push_back({ownerKey, key, false});
-  queue_.add(ownerKey);
+  if (!old || old->controller != cur.controller) out.notes.push_back({ownerKey, key, true});
+  if (cur.deleting && !(old && old->deleting)) out.notes.push_back({ownerKey, key, false});
+  out.owners.push_back(std::move(ownerKey));
 }
 
-void WorkloadCache::notify(const std::vector<Note>& notes) {
-  if (!observer_) return;
-  for (const auto& n : notes) observer_(n.ownerKey, n.podKey, n.added);
+void WorkloadCache::publish(const PodChanges& changes) {
+  if (observer_)
+    for (const auto& n : changes.notes) observer_(n.ownerKey, n.podKey, n.added);
+  for (const auto& key : changes.owners) queue_.add(key);
 }
 
 void WorkloadCache::onPodsListed(const std::vector<client::ObjectPtr>& items) {
   auto listed = keysOf(items);
-  std::vector<Note> notes;
+  PodChanges changes;
   {
     std::lock_guard lk(mu_);
     for (const auto& key : pods_.keys()) {
       if (listed.count(key)) continue;
-      if (auto old = pods_.remove(key)) podGone(*old, notes);
+      if (auto old = pods_.remove(key)) podGone(*old, changes);
       targetNodes_.erase(key);
     }
-    for (const auto& o : items) applyPod(*o, notes);
+    for (const auto& o : items) applyPod(*o, changes);
   }
-  notify(notes);
+  publish(changes);
 }
 
 void WorkloadCache::onPodEvent(const std::string& type, const json::value& object) {
-  std::vector<Note> notes;
+  PodChanges changes;
   {
     std::lock_guard lk(mu_);
     if (type == "DELETED") {
       std::string key = objectKey(object);
       if (auto old = pods_.remove(key); old && !old->deleting) {
-        podGone(*old, notes);
+        podGone(*old, changes);
       } else if (old) {
         // Its going was noted when it started terminating; the owner waits for it to be gone.
-        if (auto owner = ownerKeyOf(*old); !owner.empty()) queue_.add(owner);
+        if (auto owner = ownerKeyOf(*old); !owner.empty()) changes.owners.push_back(std::move(owner));
       }
       targetNodes_.erase(key);
     } else {
-      applyPod(object, notes);
+      applyPod(object, changes);
     }
   }
-  notify(notes);
+  publish(changes);
 }
 
 }  // namespace kwok::controllers::common

@@ -74,16 +74,24 @@ class WorkloadCache {
   void onOwnerEvent(const std::string& type, const Owner& object);
   void onPodsListed(const std::vector<client::ObjectPtr>& items);
   void onPodEvent(const std::string& type, const json::value& object);
-  // With mu_ held; appends notifications to `out` for after the lock.
+  // What a pod change means for owners, gathered with mu_ held and
+  // published after it: the observer hears of creations and deletions
+  // before the owners are queued, so a worker never syncs an owner whose
+  // expectations have not yet seen the change (it would wait for a
+  // deletion already done and nothing would queue it again).
   struct Note {
     std::string ownerKey, podKey;
     bool added;
   };
-  void applyPod(const json::value& pod, std::vector<Note>& out);
-  void podGone(const PodInfo& pod, std::vector<Note>& out);
+  struct PodChanges {
+    std::vector<Note> notes;
+    std::vector<std::string> owners;  // to queue
+  };
+  void applyPod(const json::value& pod, PodChanges& out);
+  void podGone(const PodInfo& pod, PodChanges& out);
   std::string ownerKeyOf(const PodInfo& pod) const;
   void enqueueMatching(const PodInfo& pod);
-  void notify(const std::vector<Note>& notes);
+  void publish(const PodChanges& changes);
 
   client::InformerFactory& informers_;
   const WorkloadKind kind_;
