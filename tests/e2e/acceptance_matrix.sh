@@ -9,14 +9,14 @@ if [ ! -f "$MATRIX" ]; then
   echo "SKIPPED: $MATRIX not found (set KWOK_SHARED)"
   exit 77
 fi
-GROUPS=(core errors apply crd typed workloads)
+MATRIX_GROUPS=(core errors apply crd typed workloads)
 # Cases that need the workload controllers (issue 5), with the group they belong to.
 PENDING=(
 )
 
 create_cluster matrix
 KUBECONFIG="$KWOK_WORKDIR/clusters/matrix/kubeconfig.yaml" KUBECTL="$KUBECTL" \
-  bash "$MATRIX" "${GROUPS[@]}" | tee "$TEST_DIR/matrix.out" || true
+  bash "$MATRIX" "${MATRIX_GROUPS[@]}" | tee "$TEST_DIR/matrix.out" || true
 
 failed=0
 while read -r line; do
@@ -32,6 +32,6 @@ done < <(grep '^FAIL ' "$TEST_DIR/matrix.out")
 for p in "${PENDING[@]}"; do
   grep -q "^PASS \[[a-z]*\] $p\$" "$TEST_DIR/matrix.out" && echo "now passing, remove from PENDING: $p"
 done
-echo "matrix totals (${GROUPS[*]}): $(tail -n 1 "$TEST_DIR/matrix.out")"
+echo "matrix totals (${MATRIX_GROUPS[*]}): $(tail -n 1 "$TEST_DIR/matrix.out")"
 [ $failed -eq 0 ] || fail "$failed matrix cases failed"
-ok "matrix groups ${GROUPS[*]} pass"
+ok "matrix groups ${MATRIX_GROUPS[*]} pass"
