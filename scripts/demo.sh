@@ -20,6 +20,8 @@ fi
 set -x
 "$BIN/kwokctl" --name "$NAME" create cluster
 "$BIN/kwokctl" --name "$NAME" scale node --replicas 3
+# Pods applied before every node is Ready would all go to the first one.
+"$KUBECTL" wait --for=condition=Ready node --all --timeout=60s
 "$KUBECTL" apply -f examples/demo-pods.yaml
 "$KUBECTL" wait --for=condition=Ready pod --all --timeout=60s
 "$KUBECTL" get nodes -o wide

@@ -114,7 +114,7 @@ void addSnapshot(CLI::App& app, const Globals& g, Commands& out) {
       saved = writer->objects();
       return writer->finish();
     });
-    if (st) ui.note(fmt::format("Saved {} objects of {} resources", saved, resources->size()));
+    if (st) ui.note(fmt::format("Saved {} of {}", counted(saved, "object"), counted(resources->size(), "resource")));
     return st;
   });
 

@@ -120,8 +120,8 @@ void addScale(CLI::App& app, const Globals& g, Commands& out) {
     if (!client) return client.error();
     auto r = scale(**client, *o);
     if (!r) return r.error();
-    g.ui().note(fmt::format("Scaled {} to {} replicas ({} created, {} deleted)", what, o->replicas, r->created,
-                            r->deleted));
+    g.ui().note(fmt::format("Scaled {} to {} ({} created, {} deleted)", what, counted(o->replicas, "replica"),
+                            r->created, r->deleted));
     return {};
   });
 }

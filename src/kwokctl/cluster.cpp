@@ -42,6 +42,8 @@ std::string clusterKubeconfig(const std::string& name) {
 
 std::string contextName(const std::string& cluster) { return "kwok-" + cluster; }
 
+std::string counted(std::size_t n, std::string_view noun) { return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s"); }
+
 std::vector<std::string> listClusters() {
   std::vector<std::string> out;
   std::error_code ec;

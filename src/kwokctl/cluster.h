@@ -54,6 +54,9 @@ struct ClusterConfig {
 // Reports a step's outcome ("✓ Starting kwok-apiserver 0.12s").
 using ProgressFn = std::function<void(const std::string& step, std::chrono::duration<double> took, bool ok)>;
 
+// "1 object", "3 objects": a count with its noun, for notes.
+std::string counted(std::size_t n, std::string_view noun);
+
 // How commands report: progress and notes such as summaries and warnings
 // (null: quiet), and dry-run (set: print each command instead of running
 // it, and change nothing).

@@ -224,7 +224,7 @@ Status record(client::RestClient& client, const std::vector<ApiResource>& resour
     if (!st) return st;
   }
   if (st = writer.finish(); !st) return st;
-  ui.note(fmt::format("Wrote {} objects and {} changes", writer.objects(), writer.patches()));
+  ui.note(fmt::format("Wrote {} and {}", counted(writer.objects(), "object"), counted(writer.patches(), "change")));
   return {};
 }
 
@@ -333,16 +333,18 @@ Status replayFile(Cluster& cluster, const std::string& path, bool snapshotOnly, 
   if (!lock) return lock.error();
   ReplayResult result;
   Status st = cluster.withOthersPaused(ui, [&] {
-    std::string what = snapshotOnly ? fmt::format("Restoring {} objects", contents->objects.size())
-                                    : fmt::format("Replaying {} objects and {} changes", contents->objects.size(),
-                                                  contents->patches.size());
+    std::string objects = counted(contents->objects.size(), "object");
+    std::string what = snapshotOnly ? "Restoring " + objects
+                                    : fmt::format("Replaying {} and {}", objects,
+                                                  counted(contents->patches.size(), "change"));
     return ui.step(what, [&]() -> Status {
       result = replay(*admin, *mapper, *contents, snapshotOnly, stop);
       return {};
     });
   });
   if (!st) return st;
-  ui.note(fmt::format("Stored {} objects and applied {} changes{}", result.objects, result.applied,
+  ui.note(fmt::format("Stored {} and applied {}{}", counted(result.objects, "object"),
+                      counted(result.applied, "change"),
                       stop.requested() ? " (stopped early)" : ""));
   if (!result.failed.empty()) {
     std::string list;

@@ -186,7 +186,7 @@ Status restoreStore(Cluster& cluster, const std::string& path, const Ui& ui) {
   fs::rename(staged, db, ec);
   if (ec) return rollback(Error::internal(fmt::format("cannot replace {}: {}", db, ec.message())));
   if (st = cluster.start({}, ui); !st) return rollback(st.error());
-  ui.note(fmt::format("Restored {} objects at revision {}", info.objects, info.revision));
+  ui.note(fmt::format("Restored {} at revision {}", counted(info.objects, "object"), info.revision));
   for (const auto& [_, to] : moved) fs::remove(to, ec);
   cleanup();
   return {};
@@ -466,9 +466,9 @@ Status restoreObjectsFile(Cluster& cluster, const std::string& path, const std::
   });
   if (!st) return st;
   for (const auto& s : result.skipped) ui.note("Skipped " + s);
-  ui.note(fmt::format("Restored {} objects ({} created, {} updated), skipped {}, failed {}",
-                      result.created + result.updated, result.created, result.updated, result.skipped.size(),
-                      result.failed.size()));
+  ui.note(fmt::format("Restored {} ({} created, {} updated), skipped {}, failed {}",
+                      counted(result.created + result.updated, "object"), result.created, result.updated,
+                      result.skipped.size(), result.failed.size()));
   if (!result.failed.empty()) {
     std::string list;
     bool missingNamespace = false;
