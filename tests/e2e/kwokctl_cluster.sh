@@ -38,7 +38,8 @@ for p in pods:
     seen.add(ip)
     assert p["status"]["hostIP"], p["metadata"]["name"]
 PY
-k get events | grep -q Scheduled || fail "no Scheduled events"
+# The scheduler records its events asynchronously: they may trail the pods.
+retry 10 bash -c '[ -n "$("$KUBECTL" get events --field-selector reason=Scheduled -o name)" ]' || fail "no Scheduled events"
 ok "pods scheduled, Running, with IPs inside their nodes' podCIDRs"
 
 "$BIN/kwokctl" --name e2e scale pod --replicas 4 --param '.nodeName="node-000000"'
