@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 
 namespace kwok::apiserver {
 
@@ -284,11 +285,14 @@ void FieldSet::diff(const json::object* before, const json::object& now, const P
     if (!c.empty()) changed.children_[key] = std::move(c);
     if (!r.empty()) removed.children_[key] = std::move(r);
   }
-  FieldSet whole = of(*before, schema);
+  // The old object's field set only when a top-level field went away
+  // (rarely: most writes keep every top-level field).
+  std::optional<FieldSet> whole;
   for (const auto& [k, _] : *before) {
     if (k == "apiVersion" || k == "kind" || now.contains(k)) continue;
+    if (!whole) whole = of(*before, schema);
     std::string key = "f:" + std::string(k);
-    if (auto it = whole.children_.find(key); it != whole.children_.end()) removed.children_[key] = it->second;
+    if (auto it = whole->children_.find(key); it != whole->children_.end()) removed.children_[key] = it->second;
   }
 }
 

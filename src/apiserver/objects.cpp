@@ -239,7 +239,7 @@ Status prepareForUpdate(const api::Resource& r, json::object& obj, const json::o
     auto& meta = ensureObject(obj, "metadata");  // again: inserting status may have moved it
     const json::value* newSpec = obj.if_contains("spec");
     const json::value* oldSpec = old.if_contains("spec");
-    bool changed = (newSpec == nullptr) != (oldSpec == nullptr) || (newSpec && toJson(*newSpec) != toJson(*oldSpec));
+    bool changed = (newSpec == nullptr) != (oldSpec == nullptr) || (newSpec && *newSpec != *oldSpec);
     std::int64_t gen = 1;
     if (const auto* g = oldMeta->if_contains("generation"); g && g->is_int64()) gen = g->get_int64();
     meta["generation"] = changed ? gen + 1 : gen;

@@ -428,17 +428,22 @@ net::Response Rest::create(const net::Request& req, const Target& t) {
   return withWarnings(objectResponse(req, r, 201, *e, clock_.now()), *w);
 }
 
-Status Rest::finishObject(const api::Resource& r, json::object& obj, WriteRequest& w) {
+Status Rest::finishObject(const api::Resource& r, json::object& obj, WriteRequest& w, std::string_view subresource) {
   std::vector<std::string> unknown;
   if (r.custom) {
     if (auto st = validateCustomObject(r, obj, &unknown); !st) return st;
   } else if (const auto* msg = api::types::TypeRegistry::builtin().kind(r.group, r.version, r.kind)) {
-    auto normalized = api::types::normalizeObject(std::move(obj), *msg, &unknown);
-    if (!normalized) {
-      return Error::badRequest(fmt::format("{} in version \"{}\" cannot be handled as a {}: {}", r.kind, r.version,
-                                           r.kind, normalized.error().message));
+    auto cannotHandle = [&](const Error& e) {
+      return Error::badRequest(
+          fmt::format("{} in version \"{}\" cannot be handled as a {}: {}", r.kind, r.version, r.kind, e.message));
+    };
+    if (subresource == "status") {
+      if (auto st = api::types::normalizeMember(obj, *msg, "status", &unknown); !st) return cannotHandle(st.error());
+    } else {
+      auto normalized = api::types::normalizeObject(std::move(obj), *msg, &unknown);
+      if (!normalized) return cannotHandle(normalized.error());
+      obj = std::move(*normalized);
     }
-    obj = std::move(*normalized);
   }
   if (unknown.empty() || w.fieldValidation == "Ignore") return {};
   std::vector<std::string> messages;
@@ -527,7 +532,7 @@ net::Response Rest::update(const net::Request& req, const Target& t) {
     json::object obj = *body;
     if (auto st = prepareForUpdate(r, obj, old, info.subresource); !st) return st.error();
     if (auto st = validateObject(r, obj, &old); !st) return st.error();
-    if (auto st = finishObject(r, obj, *w); !st) return st.error();
+    if (auto st = finishObject(r, obj, *w, info.subresource); !st) return st.error();
     recordUpdate(obj, &old, w->manager, info.subresource, r.patchSchema.get(), clock_.now());
     return obj;
   });
@@ -555,7 +560,7 @@ net::Response Rest::patch(const net::Request& req, const Target& t) {
       return nameMismatch(name, info.name);
     if (auto st = prepareForUpdate(r, obj, old, info.subresource); !st) return st.error();
     if (auto st = validateObject(r, obj, &old); !st) return st.error();
-    if (auto st = finishObject(r, obj, *w); !st) return st.error();
+    if (auto st = finishObject(r, obj, *w, info.subresource); !st) return st.error();
     recordUpdate(obj, &old, w->manager, info.subresource, r.patchSchema.get(), clock_.now());
     return obj;
   });
@@ -593,7 +598,7 @@ net::Response Rest::apply(const net::Request& req, const Target& t, WriteRequest
     if (!merged) return merged.error();
     if (auto st = prepareForUpdate(r, *merged, old, info.subresource); !st) return st.error();
     if (auto st = validateObject(r, *merged, &old); !st) return st.error();
-    if (auto st = finishObject(r, *merged, w); !st) return st.error();
+    if (auto st = finishObject(r, *merged, w, info.subresource); !st) return st.error();
     return std::move(*merged);
   });
   if (!e) return fail(e.error(), r, info.name);

@@ -84,8 +84,11 @@ class Rest {
                                        rest::WriteRequest& w);
   // The last step before storing: the typed round trip (built-in kinds) or
   // schema pruning (custom resources), with unknown fields handled per
-  // fieldValidation (Strict: 400; Warn: a warning).
-  Status finishObject(const api::Resource& r, json::object& obj, rest::WriteRequest& w);
+  // fieldValidation (Strict: 400; Warn: a warning). A write to the status
+  // subresource round-trips the status only: prepareForUpdate put back the
+  // rest as stored.
+  Status finishObject(const api::Resource& r, json::object& obj, rest::WriteRequest& w,
+                      std::string_view subresource = "");
   // Every store write goes through here, so that writes to CRDs change
   // what is served at once.
   Result<store::EntryPtr> write(const api::Resource& r, store::Write w);

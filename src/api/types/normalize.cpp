@@ -63,9 +63,7 @@ class Normalizer {
     json::object out;
     out.reserve(layout.fields.size());
     for (const Field* f : layout.fields) {
-      path_.push_back(f->json);
-      auto r = field(*f, in.if_contains(f->json), structName);
-      path_.pop_back();
+      auto r = member(*f, in.if_contains(f->json), structName);
       if (!r) return r.error();
       if (r->has_value()) out[f->json] = std::move(**r);
     }
@@ -116,6 +114,14 @@ class Normalizer {
   Error typeError(const json::value& v, const Field& f, std::string_view structName) {
     return Error::badRequest(fmt::format("json: cannot unmarshal {} into Go struct field {}{} of type {}", jsonKind(v),
                                          structName, pathText(), goType(f)));
+  }
+
+  // The encoding of the member `f` of a struct: nullopt when Go would omit it.
+  Result<std::optional<json::value>> member(const Field& f, json::value* v, std::string_view structName) {
+    path_.push_back(f.json);
+    auto r = field(f, v, structName);
+    path_.pop_back();
+    return r;
   }
 
   // The encoding of one field: nullopt when Go would omit it.
@@ -293,6 +299,13 @@ class Normalizer {
 
 }  // namespace
 
+namespace {
+// "Pod" for "core/v1.Pod": the Go struct name in decoding errors.
+std::string_view structNameOf(const Message& msg) {
+  return std::string_view(msg.name).substr(msg.name.find('.') + 1);
+}
+}  // namespace
+
 Result<json::object> normalizeObject(json::object body, const Message& msg, std::vector<std::string>* unknownFields) {
   Normalizer n(unknownFields);
   json::object typeMeta;
@@ -300,10 +313,24 @@ Result<json::object> normalizeObject(json::object body, const Message& msg, std:
     if (const auto* v = body.if_contains(k)) typeMeta[k] = *v;
     body.erase(k);
   }
-  auto r = n.object(std::move(body), msg, msg.name.substr(msg.name.find('.') + 1));
+  auto r = n.object(std::move(body), msg, structNameOf(msg));
   if (!r) return r.error();
   for (auto& [k, v] : *r) typeMeta[k] = std::move(v);
   return typeMeta;
+}
+
+Status normalizeMember(json::object& obj, const Message& msg, std::string_view name,
+                       std::vector<std::string>* unknownFields) {
+  auto f = std::find_if(msg.fields.begin(), msg.fields.end(), [&](const Field& f) { return f.json == name; });
+  if (f == msg.fields.end()) return {};
+  Normalizer n(unknownFields);
+  auto r = n.member(*f, obj.if_contains(name), structNameOf(msg));
+  if (!r) return r.error();
+  if (r->has_value())
+    obj[name] = std::move(**r);
+  else
+    obj.erase(name);
+  return {};
 }
 
 }  // namespace kwok::api::types

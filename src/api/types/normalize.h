@@ -24,4 +24,11 @@ namespace kwok::api::types {
 // Consumes `obj` (pass a copy, or std::move it).
 Result<json::object> normalizeObject(json::object obj, const Message& msg, std::vector<std::string>* unknownFields);
 
+// Normalizes only the top-level member `name` of `obj` (an object of kind
+// `msg`) and leaves the rest as it is: for writes that may change only that
+// member of an object stored normalized (the status subresource). Errors
+// and `unknownFields` as normalizeObject's.
+Status normalizeMember(json::object& obj, const Message& msg, std::string_view name,
+                       std::vector<std::string>* unknownFields);
+
 }  // namespace kwok::api::types

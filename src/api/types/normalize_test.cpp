@@ -59,5 +59,26 @@ TEST(Normalize, ReportsUnknownFieldsAndTypeErrors) {
             "json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32");
 }
 
+TEST(Normalize, OneMemberOnlyLeavesTheRestAsItIs) {
+  const Message* pod = TypeRegistry::builtin().kind("v1", "Pod");
+  auto obj = parseJson(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","colour":"red"},
+    "spec":{"containers":[]},"status":{"phase":"Running","colour":"blue",
+    "containerStatuses":[{"name":"c","ready":true}]}})")->as_object();
+  std::vector<std::string> unknown;
+  ASSERT_TRUE(normalizeMember(obj, *pod, "status", &unknown).ok());
+  EXPECT_EQ(unknown, (std::vector<std::string>{".status.colour"}));
+  EXPECT_EQ(findPath(obj, {"status", "colour"}), nullptr);
+  // Go always writes imageID.
+  EXPECT_EQ(stringAt(findPath(obj, {"status", "containerStatuses"})->as_array()[0], {"imageID"}, "absent"), "");
+  // Outside status nothing is touched: the unknown field and the empty list stay.
+  EXPECT_EQ(stringAt(obj, {"metadata", "colour"}), "red");
+  EXPECT_TRUE(findPath(obj, {"spec", "containers"})->as_array().empty());
+
+  auto bad = parseJson(R"({"status":{"podIP":7}})")->as_object();
+  auto st = normalizeMember(bad, *pod, "status", nullptr);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message, "json: cannot unmarshal number into Go struct field PodStatus.status.podIP of type string");
+}
+
 }  // namespace
 }  // namespace kwok::api::types
