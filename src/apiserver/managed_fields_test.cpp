@@ -79,6 +79,15 @@ TEST(ManagedFields, UpdatesMoveOwnershipToTheWriter) {
   ASSERT_NE(creatorC, nullptr);
   EXPECT_EQ(member(*creatorC, "f:image"), nullptr);
   EXPECT_NE(member(*creatorC, "f:name"), nullptr);
+  // The editor writing again re-stamps its own entry only.
+  json::object again = next;
+  again["spec"].as_object()["containers"].as_array()[0].as_object()["image"] = "i3";
+  recordUpdate(again, &next, "editor", "", podSchema(), t + std::chrono::hours(2));
+  const auto& now = findPath(again, {"metadata", "managedFields"})->as_array();
+  ASSERT_EQ(now.size(), 2u);
+  EXPECT_EQ(toJson(now[0]), toJson(entries[0]));
+  EXPECT_NE(stringAt(now[1], {"time"}), stringAt(entries[1], {"time"}));
+  EXPECT_EQ(toJson(*findPath(now[1], {"fieldsV1"})), editor);
   // A no-op keeps managedFields byte for byte.
   json::object same = next;
   recordUpdate(same, &next, "someone", "", podSchema(), t + std::chrono::hours(1));
