@@ -52,11 +52,27 @@ bool Informer::listOnce(std::string& rv) {
   }
   std::vector<json::value> items;
   std::string cont;
-  do {
-    std::string url = path_ + "?limit=500";
-    if (!query_.empty()) url += "&" + query_;
-    if (!cont.empty()) url += "&continue=" + net::percentEncode(cont);
+  bool paged = true;
+  for (;;) {
+    std::vector<std::string> params;
+    if (paged) params.push_back("limit=500");
+    if (!query_.empty()) params.push_back(query_);
+    if (!cont.empty()) params.push_back("continue=" + net::percentEncode(cont));
+    std::string url = path_;
+    for (std::size_t i = 0; i < params.size(); ++i) url += (i ? "&" : "?") + params[i];
     auto page = client_.get(url);
+    if (!page && page.error().code == 410 && !cont.empty()) {
+      // The continue token expired before the last page (the server keeps
+      // a list's revision only so long, and a large collection listed
+      // under load outlives it). Paging again from the start would expire
+      // the same way, so ask for the whole collection in one response, as
+      // client-go's pager does (FullListIfExpired).
+      spdlog::info("list {}: continue token expired, listing the whole collection at once", path_);
+      items.clear();
+      cont.clear();
+      paged = false;
+      continue;
+    }
     if (!page) {
       spdlog::warn("list {}: {}", path_, page.error().message);
       return false;
@@ -66,7 +82,8 @@ bool Informer::listOnce(std::string& rv) {
     }
     rv = stringAt(*page, {"metadata", "resourceVersion"});
     cont = stringAt(*page, {"metadata", "continue"});
-  } while (!cont.empty());
+    if (cont.empty()) break;
+  }
   handler_.replace(std::move(items));
   std::lock_guard lk(mu_);
   synced_ = true;
@@ -92,9 +109,12 @@ bool Informer::watchFrom(std::string& rv) {
       [&](WatchEvent&& ev) {
         if (ev.type == "ERROR") {
           auto code = findPath(ev.object, {"code"});
-          if (code && code->is_int64() && code->get_int64() == 410)
+          if (code && code->is_int64() && code->get_int64() == 410) {
+            // As client-go's reflector logs it: a watch that fell further
+            // behind than the server keeps events must list again.
+            spdlog::info("watch {}: resourceVersion {} is too old, listing again", path_, rv);
             relist = true;
-          else
+          } else
             spdlog::warn("watch {}: {}", path_, stringAt(ev.object, {"message"}));
           return false;
         }
