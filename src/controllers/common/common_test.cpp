@@ -227,6 +227,20 @@ TEST(EventRateLimiter, BurstThenOnePerRefill) {
   EXPECT_FALSE(limiter.allow("a", t + 302s));
 }
 
+TEST(EventRateLimiter, RemembersOnlyTheMostRecentlyUsedKeys) {
+  EventRateLimiter limiter(1, 300s, 2);
+  SystemTime t = *parseTime("2024-01-01T00:00:00Z");
+  EXPECT_TRUE(limiter.allow("a", t));
+  EXPECT_FALSE(limiter.allow("a", t));  // a's bucket is empty
+  EXPECT_TRUE(limiter.allow("b", t));
+  EXPECT_FALSE(limiter.allow("a", t));  // a used again: b is now the oldest
+  EXPECT_TRUE(limiter.allow("c", t));   // forgets b
+  EXPECT_FALSE(limiter.allow("a", t));  // a's empty bucket is still known
+  EXPECT_TRUE(limiter.allow("b", t));   // b starts again full; forgets c
+  EXPECT_TRUE(limiter.allow("c", t));   // c too; forgets a
+  EXPECT_TRUE(limiter.allow("a", t));
+}
+
 TEST(SlowStartBatch, DoublesWhileSucceedingAndStopsAtTheFirstFailingBatch) {
   KeyedExecutor pool(4);
   std::atomic<int> calls{0};

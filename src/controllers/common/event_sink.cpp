@@ -3,32 +3,28 @@
 #include <algorithm>
 
 namespace kwok::controllers::common {
-namespace {
-
-// Buckets kept at most; beyond it, full buckets are forgotten (they behave
-// as absent ones).
-constexpr std::size_t kMaxBuckets = 4096;
-
-}  // namespace
 
 bool EventRateLimiter::allow(const std::string& key, SystemTime now) {
   std::lock_guard lk(mu_);
-  auto [it, fresh] = buckets_.try_emplace(key, Bucket{static_cast<double>(burst_), now});
-  Bucket& b = it->second;
-  if (!fresh) {
+  auto it = buckets_.find(key);
+  if (it == buckets_.end()) {
+    if (!recent_.empty() && recent_.size() >= capacity_) {
+      buckets_.erase(recent_.back().key);
+      recent_.pop_back();
+    }
+    recent_.push_front(Bucket{key, static_cast<double>(burst_), now});
+    it = buckets_.emplace(key, recent_.begin()).first;
+  } else {
+    recent_.splice(recent_.begin(), recent_, it->second);
+    Bucket& b = *it->second;
     double refilled = std::chrono::duration<double>(now - b.last) / std::chrono::duration<double>(refill_);
     b.tokens = std::min<double>(burst_, b.tokens + std::max(0.0, refilled));
     b.last = now;
   }
+  Bucket& b = *it->second;
   if (b.tokens < 1) return false;
   b.tokens -= 1;
-  if (buckets_.size() > kMaxBuckets) dropFullBuckets(now);
   return true;
-}
-
-void EventRateLimiter::dropFullBuckets(SystemTime now) {
-  auto full = std::chrono::duration_cast<std::chrono::seconds>(refill_ * burst_);
-  std::erase_if(buckets_, [&](const auto& kv) { return now - kv.second.last >= full; });
 }
 
 EventSink::EventSink(client::RestClient& client, std::string component, const Clock& clock, int threads)

@@ -5,6 +5,7 @@
 // does, instead of doubling the API traffic. Thread-safe.
 #pragma once
 
+#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,25 +16,32 @@
 
 namespace kwok::controllers::common {
 
-// The token bucket of the spam filter (qps 1/300, burst 25), per key.
+// The token bucket of the spam filter (qps 1/300, burst 25), per key. Like
+// client-go's, it remembers the `capacity` most recently used keys (an LRU
+// of 4096): a forgotten key starts again with a full bucket. Checking is
+// O(1) however many objects have had events (a scan of every bucket on
+// each event made the scheduler's Scheduled events quadratic in pods).
 class EventRateLimiter {
  public:
-  explicit EventRateLimiter(int burst = 25, std::chrono::seconds refill = std::chrono::minutes(5))
-      : burst_(burst), refill_(refill) {}
+  explicit EventRateLimiter(int burst = 25, std::chrono::seconds refill = std::chrono::minutes(5),
+                            std::size_t capacity = 4096)
+      : burst_(burst), refill_(refill), capacity_(capacity) {}
   // Takes a token for `key` at `now`; false when the bucket is empty.
   bool allow(const std::string& key, SystemTime now);
 
  private:
   struct Bucket {
+    std::string key;
     double tokens;
     SystemTime last;
   };
-  void dropFullBuckets(SystemTime now);
 
   const int burst_;
   const std::chrono::seconds refill_;
+  const std::size_t capacity_;
   std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::list<Bucket> recent_;  // most recently used first
+  std::unordered_map<std::string, std::list<Bucket>::iterator> buckets_;
 };
 
 class EventSink {
