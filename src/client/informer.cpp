@@ -51,39 +51,15 @@ bool Informer::listOnce(std::string& rv) {
     relist_ = false;  // this list serves every request made so far
   }
   std::vector<json::value> items;
-  std::string cont;
-  bool paged = true;
-  for (;;) {
-    std::vector<std::string> params;
-    if (paged) params.push_back("limit=500");
-    if (!query_.empty()) params.push_back(query_);
-    if (!cont.empty()) params.push_back("continue=" + net::percentEncode(cont));
-    std::string url = path_;
-    for (std::size_t i = 0; i < params.size(); ++i) url += (i ? "&" : "?") + params[i];
-    auto page = client_.get(url);
-    if (!page && page.error().code == 410 && !cont.empty()) {
-      // The continue token expired before the last page (the server keeps
-      // a list's revision only so long, and a large collection listed
-      // under load outlives it). Paging again from the start would expire
-      // the same way, so ask for the whole collection in one response, as
-      // client-go's pager does (FullListIfExpired).
-      spdlog::info("list {}: continue token expired, listing the whole collection at once", path_);
-      items.clear();
-      cont.clear();
-      paged = false;
-      continue;
-    }
-    if (!page) {
-      spdlog::warn("list {}: {}", path_, page.error().message);
-      return false;
-    }
-    if (auto* list = member(*page, "items"); list && list->is_array()) {
-      for (auto& item : list->as_array()) items.push_back(std::move(item));
-    }
-    rv = stringAt(*page, {"metadata", "resourceVersion"});
-    cont = stringAt(*page, {"metadata", "continue"});
-    if (cont.empty()) break;
+  auto listed = client_.listPages(path_, query_, [&](json::array& page, bool restart) {
+    if (restart) items.clear();
+    for (auto& item : page) items.push_back(std::move(item));
+  });
+  if (!listed) {
+    spdlog::warn("list {}: {}", path_, listed.error().message);
+    return false;
   }
+  rv = std::move(*listed);
   handler_.replace(std::move(items));
   std::lock_guard lk(mu_);
   synced_ = true;

@@ -1,6 +1,7 @@
 #include "client/rest_client.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace kwok::client {
 
@@ -59,6 +60,33 @@ Result<json::value> RestClient::call(std::string_view method, const std::string&
 }
 
 Result<json::value> RestClient::get(const std::string& path) { return call("GET", path, {}, nullptr); }
+
+Result<std::string> RestClient::listPages(const std::string& path, const std::string& query,
+                                          const std::function<void(json::array& items, bool restart)>& onPage) {
+  std::string cont;
+  bool paged = true, restart = false;
+  for (;;) {
+    std::vector<std::string> params;
+    if (paged) params.push_back("limit=500");
+    if (!query.empty()) params.push_back(query);
+    if (!cont.empty()) params.push_back("continue=" + net::percentEncode(cont));
+    std::string url = path;
+    for (std::size_t i = 0; i < params.size(); ++i) url += (i ? "&" : "?") + params[i];
+    auto page = get(url);
+    if (!page && page.error().code == 410 && !cont.empty()) {
+      spdlog::info("list {}: continue token expired, listing the whole collection at once", path);
+      cont.clear();
+      paged = false;
+      restart = true;
+      continue;
+    }
+    if (!page) return page.error();
+    if (auto* items = member(*page, "items"); items && items->is_array()) onPage(items->as_array(), restart);
+    restart = false;
+    cont = stringAt(*page, {"metadata", "continue"});
+    if (cont.empty()) return std::string(stringAt(*page, {"metadata", "resourceVersion"}));
+  }
+}
 
 Result<json::value> RestClient::post(const std::string& path, const json::value& body, const CallOptions& options) {
   return call("POST", path, "application/json", &body, options);

@@ -44,6 +44,18 @@ class RestClient {
   Result<json::value> del(const std::string& path, const json::value& options = nullptr,
                           const CallOptions& call = {});
 
+  // Lists the collection at `path` (`query`: extra parameters without '?',
+  // may be empty) in pages of 500, handing each page's items to `onPage`,
+  // and returns the list's resourceVersion. When a continue token expires
+  // before the last page (the server keeps a list's revision only so long,
+  // and a large collection listed under load outlives it), paging again
+  // would expire the same way: the whole collection follows in one
+  // response, as client-go's pager does (FullListIfExpired), and `onPage`
+  // is told `restart` so a consumer building one consistent list drops
+  // the pages it has.
+  Result<std::string> listPages(const std::string& path, const std::string& query,
+                                const std::function<void(json::array& items, bool restart)>& onPage);
+
   // Streams a watch until it ends, `onEvent` returns false, or `cancel`
   // fires. Returns an error if the stream could not be started or broke.
   Status watch(const std::string& path, const std::function<bool(WatchEvent&&)>& onEvent,

@@ -230,24 +230,15 @@ void StageController::onEvent(const std::string& type, json::value&& object) {
 
 void StageController::resync(const std::string& query) {
   const std::string& q = query.empty() ? config_.query : query;
-  std::string cont;
-  do {
-    std::string url = config_.resource.collectionPath() + "?limit=500";
-    if (!q.empty()) url += "&" + q;
-    if (!cont.empty()) url += "&continue=" + net::percentEncode(cont);
-    auto page = client_.get(url);
-    if (!page) {
-      spdlog::warn("{}: resync: {}", config_.resource.plural, page.error().message);
-      return;
+  // Matching is idempotent, so the pages seen before a restart are simply
+  // seen again.
+  auto listed = client_.listPages(config_.resource.collectionPath(), q, [&](json::array& items, bool) {
+    for (auto& o : items) {
+      if (hooks_.observe) hooks_.observe("SYNC", o);
+      match(std::move(o));
     }
-    if (auto* items = member(*page, "items"); items && items->is_array()) {
-      for (auto& o : items->as_array()) {
-        if (hooks_.observe) hooks_.observe("SYNC", o);
-        match(std::move(o));
-      }
-    }
-    cont = stringAt(*page, {"metadata", "continue"});
-  } while (!cont.empty());
+  });
+  if (!listed) spdlog::warn("{}: resync: {}", config_.resource.plural, listed.error().message);
 }
 
 std::string StageController::pathOf(const std::string& key) const {
